@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import { inject } from 'vitest';
+
+export function brokers(): string[] {
+  return inject('kretryBrokers').split(',');
+}
+
+export function registryUrl(): string {
+  return inject('kretryRegistryUrl');
+}
+
+/** Unique per call, so tests never share a topic, group or transactional id. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+export function testKafka(clientId = 'kretry-test'): Kafka {
+  return new Kafka({ clientId, brokers: brokers(), logLevel: logLevel.NOTHING });
+}
+
+/** Creates topics and returns a cleanup that deletes them. */
+export async function createTopics(
+  admin: Admin,
+  topics: readonly ITopicConfig[],
+): Promise<() => Promise<void>> {
+  await admin.createTopics({ topics: [...topics], waitForLeaders: true });
+  return async () => {
+    await admin.deleteTopics({ topics: topics.map((t) => t.topic) }).catch(() => undefined);
+  };
+}
+
+/** Polls until the condition holds or the deadline passes; never a bare sleep that hopes. */
+export async function waitFor<T>(
+  condition: () => T | undefined | false | Promise<T | undefined | false>,
+  {
+    timeoutMs = 30_000,
+    intervalMs = 100,
+    what = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
