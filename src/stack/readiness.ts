@@ -31,3 +31,38 @@ export async function registryAnswers(healthUrl: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A fresh broker creates its group and transaction coordinators' topics on first use, and answers
+ * NOT_COORDINATOR or "loading" until they are loaded; kafkajs does not retry TxnOffsetCommit on
+ * those, so the first transactional `sendOffsets` against a new broker fails. The stack is ready
+ * only once both coordinators answer.
+ */
+export async function warmCoordinators(bootstrap: string): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'kretry-stack-warmup',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+  });
+  const admin = kafka.admin();
+  const producer = kafka.producer({
+    transactionalId: 'kretry-stack-warmup',
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  try {
+    await admin.connect();
+    const { groups } = await admin.describeGroups(['kretry-stack-warmup']);
+    if (groups[0]?.errorCode !== 0) return false;
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await transaction.abort();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -12,7 +12,7 @@ import {
   stopProcess,
   type ManagedProcess,
 } from './processes.js';
-import { brokerAnswers, registryAnswers } from './readiness.js';
+import { brokerAnswers, registryAnswers, warmCoordinators } from './readiness.js';
 import { registryHealthUrl, registryProcess, registryStartArgs } from './registry-node.js';
 import { requireTool } from './tools.js';
 import { APICURIO_VERSION, KAFKA_VERSION } from './versions.js';
@@ -77,7 +77,11 @@ export async function stackUp(
   }
 
   await Promise.all([
-    waitUntil(kafka, layout.kafkaLog, () => brokerAnswers(layout.bootstrap)),
+    waitUntil(
+      kafka,
+      layout.kafkaLog,
+      async () => (await brokerAnswers(layout.bootstrap)) && (await warmCoordinators(layout.bootstrap)),
+    ),
     waitUntil(registry, layout.registryLog, () => registryAnswers(registryHealthUrl(layout))),
   ]);
   report(`Kafka bootstrap: ${layout.bootstrap}`);
