@@ -53,8 +53,8 @@ export async function warmCoordinators(bootstrap: string): Promise<boolean> {
   });
   try {
     await admin.connect();
-    const { groups } = await admin.describeGroups(['kretry-stack-warmup']);
-    if (groups[0]?.errorCode !== 0) return false;
+    // Throws until the group coordinator is loaded.
+    await admin.describeGroups(['kretry-stack-warmup']);
     await producer.connect();
     const transaction = await producer.transaction();
     await transaction.abort();

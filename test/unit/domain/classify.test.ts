@@ -3,7 +3,7 @@ import { ATTEMPT_ERRORS, classify, type Outcome } from '../../../src/domain/clas
 
 const opts = { disableOn404: false };
 
-function expected(status: number, disableOn404: boolean): Outcome['kind'] {
+function expected(status: number): Outcome['kind'] {
   if (status >= 200 && status < 300) return 'success';
   if (status >= 500 || status < 200 || status === 408 || status === 429) return 'retryable';
   return 'permanent';
@@ -13,7 +13,7 @@ describe('classify', () => {
   it('classifies every status from 100 to 599 by the table', () => {
     for (let status = 100; status <= 599; status++) {
       const outcome = classify({ kind: 'response', status }, opts);
-      expect(outcome.kind, `status ${status}`).toBe(expected(status, false));
+      expect(outcome.kind, `status ${status}`).toBe(expected(status));
       if (outcome.kind !== 'success') expect(outcome.errorClass).toBe(`http_${status}`);
       if (outcome.kind === 'permanent') {
         expect(outcome.reason).toBe('permanent_failure');
