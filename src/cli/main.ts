@@ -2,11 +2,14 @@
 import { Command, CommanderError } from 'commander';
 import { isKretryError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import { startCommand, topicsCommand } from './engine-commands.js';
 import { stackCommand } from './stack-command.js';
 
 function program(): Command {
   const root = new Command('kretry')
     .description('Event-sourced webhook delivery and retry engine on Apache Kafka.')
+    .addCommand(startCommand())
+    .addCommand(topicsCommand())
     .addCommand(stackCommand());
   applyToTree(root, (command) => command.exitOverride().showHelpAfterError());
   return root;

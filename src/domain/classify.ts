@@ -7,6 +7,7 @@ export const ATTEMPT_ERRORS = [
   'timeout',
   'network',
   'invalid_url',
+  'invalid_request',
   'body_too_large',
   'target_forbidden',
 ] as const;
@@ -43,6 +44,7 @@ const ERROR_TABLE: Readonly<Record<AttemptError, 'retryable' | PermanentReason>>
   timeout: 'retryable',
   network: 'retryable',
   invalid_url: 'permanent_failure',
+  invalid_request: 'permanent_failure',
   body_too_large: 'permanent_failure',
   target_forbidden: 'target_forbidden',
 };

@@ -49,6 +49,7 @@ describe('classify', () => {
     ['timeout', 'retryable'],
     ['network', 'retryable'],
     ['invalid_url', 'permanent_failure'],
+    ['invalid_request', 'permanent_failure'],
     ['body_too_large', 'permanent_failure'],
     ['target_forbidden', 'target_forbidden'],
   ] as const)('classifies %s as %s', (error, verdict) => {
@@ -65,6 +66,6 @@ describe('classify', () => {
   });
 
   it('has a row for every error kind', () => {
-    expect(ATTEMPT_ERRORS).toHaveLength(9);
+    expect(ATTEMPT_ERRORS).toHaveLength(10);
   });
 });

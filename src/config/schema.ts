@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { parseDuration } from '../domain/duration.js';
+
+/** A comma-separated string (env) or a list (config file). */
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) =>
+    (Array.isArray(value) ? value : value.split(','))
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+const duration = z.union([z.string(), z.number().int().positive()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a duration; use e.g. 500ms, 30s, 2m, 10h, 3d`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const booleanFlag = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+
+const int = (min: number, max: number): z.ZodType<number, unknown> =>
+  z.coerce.number().int().min(min).max(max);
+
+export const ROLES = ['dispatcher', 'tiers'] as const;
+export type Role = (typeof ROLES)[number];
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-f:]+\/\d{1,3})$/i;
+
+/**
+ * The one configuration schema. Sources, lowest first: these defaults, a JSON config file,
+ * `KRETRY_*` environment variables, command-line flags. Every key is listed in the README.
+ */
+export const configSchema = z
+  .object({
+    /** Kafka bootstrap servers. @defaultValue unset: `kretry start` uses the local stack */
+    brokers: list.pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1)).optional(),
+    /** Confluent-compatible schema registry URL. @defaultValue unset: the local stack's */
+    schemaRegistryUrl: z.url().optional(),
+    /** @defaultValue `kretry.` */
+    topicPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]*$/, 'may only contain letters, digits, ".", "_" and "-"')
+      .default('kretry.'),
+    /** Retry tier delays, shortest first; the last is reused. @defaultValue `2m,4m,8m,16m,32m,60m` */
+    tiers: z
+      .union([z.string(), z.array(z.union([z.string(), z.number()]))])
+      .transform((value) => (Array.isArray(value) ? value : value.split(',').map((item) => item.trim())))
+      .pipe(z.array(duration).min(1, 'needs at least one tier'))
+      .refine(
+        (tiers) => tiers.every((t, i) => i === 0 || t > (tiers[i - 1] ?? 0)),
+        'must be strictly increasing',
+      )
+      .prefault('2m,4m,8m,16m,32m,60m'),
+    /** @defaultValue 20 */
+    maxAttempts: int(1, 1000).default(20),
+    /** Age limit from the first attempt. @defaultValue `10h` */
+    maxAge: duration.prefault('10h'),
+    /** Fraction by which a delay may move either way. @defaultValue 0.25 */
+    jitter: z.coerce.number().min(0).max(0.9).default(0.25),
+    /** Per-attempt HTTP timeout. @defaultValue `10s` */
+    attemptTimeout: duration.prefault('10s'),
+    /** Largest request body kretry sends; a larger one is a permanent failure. @defaultValue 1048576 */
+    maxBodyBytes: int(1, 100 * 1024 * 1024).default(1024 * 1024),
+    /** How much of a response body is kept for the dead letter. @defaultValue 4096 */
+    responseBodyLimit: int(0, 1024 * 1024).default(4096),
+    /** Allow loopback, private, link-local and multicast targets. @defaultValue false */
+    allowPrivateTargets: booleanFlag.prefault(false),
+    /** CIDRs allowed even though private. @defaultValue none */
+    allowedTargetCidrs: list
+      .pipe(z.array(z.string().regex(CIDR, 'must be a CIDR such as 10.0.0.0/8')))
+      .prefault([]),
+    /** Treat 404 like 410: permanent and disabling. @defaultValue false */
+    disableOn404: booleanFlag.prefault(false),
+    /** Signing secrets by endpoint id (JSON object in the environment). @defaultValue none */
+    endpointSecrets: z
+      .union([z.string(), z.record(z.string(), z.union([z.string(), z.array(z.string())]))])
+      .transform((value, ctx) => {
+        if (typeof value !== 'string') return value;
+        try {
+          return z.record(z.string(), z.union([z.string(), z.array(z.string())])).parse(JSON.parse(value));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object {"endpointId": "whsec_…"}' });
+          return z.NEVER;
+        }
+      })
+      .transform((record) =>
+        Object.fromEntries(
+          Object.entries(record).map(([id, secrets]) => [id, Array.isArray(secrets) ? secrets : [secrets]]),
+        ),
+      )
+      .prefault({}),
+    /** Partitions of every topic `kretry topics create` makes. @defaultValue 6 */
+    partitions: int(1, 10_000).default(6),
+    /** @defaultValue min(3, number of brokers) */
+    replicationFactor: int(1, 10).optional(),
+    /** HTTP attempts in flight per role in one process. @defaultValue 32 */
+    concurrency: int(1, 10_000).default(32),
+    /** Records a tier worker buffers per partition, ordered by due time. @defaultValue 500 */
+    tierLookahead: int(1, 2000).default(500),
+    /** How long shutdown waits for in-flight attempts. @defaultValue `30s` */
+    shutdownTimeout: duration.prefault('30s'),
+    /** @defaultValue `dispatcher,tiers` */
+    roles: list
+      .pipe(z.array(z.enum(ROLES, { error: `must be among ${ROLES.join(', ')}` })).min(1))
+      .prefault([...ROLES]),
+    /** @defaultValue `info` */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+
+/** The environment variable of every key: the names users rely on (DESIGN.md). */
+export const ENV_NAMES = {
+  brokers: 'KRETRY_BROKERS',
+  schemaRegistryUrl: 'KRETRY_SCHEMA_REGISTRY_URL',
+  topicPrefix: 'KRETRY_TOPIC_PREFIX',
+  tiers: 'KRETRY_TIERS',
+  maxAttempts: 'KRETRY_MAX_ATTEMPTS',
+  maxAge: 'KRETRY_MAX_AGE',
+  jitter: 'KRETRY_JITTER',
+  attemptTimeout: 'KRETRY_ATTEMPT_TIMEOUT',
+  maxBodyBytes: 'KRETRY_MAX_BODY_BYTES',
+  responseBodyLimit: 'KRETRY_RESPONSE_BODY_LIMIT',
+  allowPrivateTargets: 'KRETRY_ALLOW_PRIVATE_TARGETS',
+  allowedTargetCidrs: 'KRETRY_ALLOWED_TARGET_CIDRS',
+  disableOn404: 'KRETRY_DISABLE_ON_404',
+  endpointSecrets: 'KRETRY_ENDPOINT_SECRETS',
+  partitions: 'KRETRY_PARTITIONS',
+  replicationFactor: 'KRETRY_REPLICATION_FACTOR',
+  concurrency: 'KRETRY_CONCURRENCY',
+  tierLookahead: 'KRETRY_TIER_LOOKAHEAD',
+  shutdownTimeout: 'KRETRY_SHUTDOWN_TIMEOUT',
+  roles: 'KRETRY_ROLES',
+  logLevel: 'KRETRY_LOG_LEVEL',
+} as const satisfies Record<keyof Config, `KRETRY_${string}`>;

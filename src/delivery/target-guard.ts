@@ -1,0 +1,93 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+
+/** Error code set on a connection refused because of where it would go. */
+export const TARGET_FORBIDDEN = 'KRETRY_TARGET_FORBIDDEN';
+
+export interface TargetPolicy {
+  readonly allowPrivateTargets: boolean;
+  readonly allowedTargetCidrs: readonly string[];
+}
+
+/** Loopback, private, shared, link-local, multicast and unspecified ranges, IPv4 and IPv6. */
+function forbiddenRanges(): BlockList {
+  const list = new BlockList();
+  for (const [net, prefix] of [
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.168.0.0', 16],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
+  ] as const) {
+    list.addSubnet(net, prefix, 'ipv4');
+  }
+  for (const [net, prefix] of [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+  ] as const) {
+    list.addSubnet(net, prefix, 'ipv6');
+  }
+  return list;
+}
+
+function allowList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [net = '', prefix = ''] = cidr.split('/');
+    list.addSubnet(net, Number(prefix), isIP(net) === 6 ? 'ipv6' : 'ipv4');
+  }
+  return list;
+}
+
+export type AddressCheck = (address: string) => boolean;
+
+/** True when kretry may connect to the address under the policy. */
+export function addressCheck(policy: TargetPolicy): AddressCheck {
+  if (policy.allowPrivateTargets) return () => true;
+  const forbidden = forbiddenRanges();
+  const allowed = allowList(policy.allowedTargetCidrs);
+  return (address) => {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const ip = mapped ?? address;
+    const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+    return allowed.check(ip, family) || !forbidden.check(ip, family);
+  };
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A `lookup` for net/tls connect options: resolves as usual, then drops forbidden addresses, so
+ * the check applies to the address each connection really uses (DNS rebinding cannot slip past).
+ */
+export function guardedLookup(allowedAddress: AddressCheck) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error !== null) {
+        callback(error, []);
+        return;
+      }
+      const usable = addresses.filter((entry) => allowedAddress(entry.address));
+      const first = usable[0];
+      if (first === undefined) {
+        const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves only to forbidden addresses`);
+        refused.code = TARGET_FORBIDDEN;
+        callback(refused, []);
+        return;
+      }
+      if (options.all === true) callback(null, usable);
+      else callback(null, first.address, first.family);
+    });
+  };
+}

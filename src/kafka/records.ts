@@ -1,0 +1,65 @@
+import type { AttemptOutcome } from '../domain/attempt-outcome.js';
+import type { DeadLetterReason } from '../domain/route.js';
+
+/** The values of the Avro schemas in `schemas/`, as avsc decodes them (timestamps in epoch ms). */
+export interface DeliveryRequestValue {
+  readonly deliveryId: string;
+  readonly endpointId: string;
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly createdAt: number;
+  readonly policy: null | {
+    readonly maxAttempts: number | null;
+    readonly maxAgeMs: number | null;
+    readonly tiers: readonly number[] | null;
+  };
+}
+
+export interface AttemptSummaryValue {
+  readonly attempt: number;
+  readonly at: number;
+  readonly outcome: AttemptOutcome;
+  readonly status: number | null;
+  readonly errorClass: string | null;
+  readonly latencyMs: number | null;
+}
+
+export interface ScheduledAttemptValue {
+  readonly request: DeliveryRequestValue;
+  readonly attempt: number;
+  readonly tierIndex: number;
+  readonly dueAt: number;
+  readonly scheduledAt: number;
+  readonly firstAttemptAt: number;
+  readonly history: readonly AttemptSummaryValue[];
+}
+
+export interface AttemptRecordedValue {
+  readonly deliveryId: string;
+  readonly endpointId: string;
+  readonly attempt: number;
+  readonly eventTime: number;
+  readonly outcome: AttemptOutcome;
+  readonly status: number | null;
+  readonly errorClass: string | null;
+  readonly latencyMs: number | null;
+  readonly tierIndex: number | null;
+  readonly dueAt: number | null;
+  readonly disablesEndpoint: boolean;
+}
+
+export interface DeadLetterValue {
+  readonly request: DeliveryRequestValue | null;
+  readonly reason: DeadLetterReason;
+  readonly lastStatus: number | null;
+  readonly lastError: string | null;
+  readonly lastResponseBody: string | null;
+  readonly firstAttemptAt: number | null;
+  readonly deadAt: number;
+  readonly attempts: readonly AttemptSummaryValue[];
+  readonly rawValue: Buffer | null;
+  readonly source: null | { readonly topic: string; readonly partition: number; readonly offset: string };
+}

@@ -1,0 +1,62 @@
+import { formatDuration } from '../domain/duration.js';
+
+const DAY_MS = 86_400_000;
+
+export interface TopologyConfig {
+  readonly topicPrefix: string;
+  readonly tiers: readonly number[];
+  readonly maxAge: number;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/** Every topic and group name of one kretry deployment, derived from its configuration alone. */
+export interface Topology {
+  readonly ingest: string;
+  readonly dlq: string;
+  readonly attempts: string;
+  readonly endpointState: string;
+  readonly endpoints: string;
+  /** Tier topics in tier order: `retry-2m`, `retry-4m`, … */
+  readonly tiers: readonly { readonly delayMs: number; readonly topic: string; readonly group: string }[];
+  readonly dispatcherGroup: string;
+}
+
+export function topology(config: TopologyConfig): Topology {
+  const p = config.topicPrefix;
+  return {
+    ingest: `${p}ingest`,
+    dlq: `${p}dlq`,
+    attempts: `${p}attempts`,
+    endpointState: `${p}endpoint-state`,
+    endpoints: `${p}endpoints`,
+    tiers: config.tiers.map((delayMs) => {
+      const name = `retry-${formatDuration(delayMs)}`;
+      return { delayMs, topic: `${p}${name}`, group: `${p}tier-${name}` };
+    }),
+    dispatcherGroup: `${p}dispatcher`,
+  };
+}
+
+/**
+ * Retention and cleanup per topic (DESIGN.md, Topics). A tier topic keeps its records at least
+ * the age limit plus a day, so nothing waiting on it can expire.
+ */
+export function topicSpecs(config: TopologyConfig): readonly TopicSpec[] {
+  const t = topology(config);
+  const deleteAfter = (ms: number): Record<string, string> => ({
+    'cleanup.policy': 'delete',
+    'retention.ms': String(ms),
+  });
+  return [
+    { name: t.ingest, configs: deleteAfter(7 * DAY_MS) },
+    ...t.tiers.map((tier) => ({ name: tier.topic, configs: deleteAfter(config.maxAge + DAY_MS) })),
+    { name: t.dlq, configs: deleteAfter(30 * DAY_MS) },
+    { name: t.attempts, configs: deleteAfter(7 * DAY_MS) },
+    { name: t.endpointState, configs: { 'cleanup.policy': 'compact' } },
+    { name: t.endpoints, configs: { 'cleanup.policy': 'compact' } },
+  ];
+}

@@ -1,0 +1,184 @@
+import { classify, type ClassifyOptions, type Outcome } from '../domain/classify.js';
+import { effectivePolicy, type RetryPolicy } from '../domain/policy.js';
+import { route, tierSlot, type DeadLetterReason } from '../domain/route.js';
+import type { AttemptReport, HttpAttempter } from '../delivery/attempt.js';
+import type { Codecs } from '../kafka/codecs.js';
+import type { OutputRecord } from '../kafka/due-consumer.js';
+import type { AttemptSummaryValue, DeadLetterValue, DeliveryRequestValue } from '../kafka/records.js';
+import type { Topology } from '../kafka/topology.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+
+export interface StepContext {
+  readonly topology: Topology;
+  readonly codecs: Codecs;
+  readonly attempter: HttpAttempter;
+  readonly basePolicy: RetryPolicy;
+  readonly classifyOptions: ClassifyOptions;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly metrics: EngineMetrics;
+}
+
+/** Where a delivery stands before this attempt. */
+export interface Before {
+  readonly attempt: number;
+  /** Tier the attempt is made from; -1 for the dispatcher. */
+  readonly tierIndex: number;
+  readonly firstAttemptAt: number | null;
+  readonly history: readonly AttemptSummaryValue[];
+  readonly dueAt: number | null;
+}
+
+export const FIRST_ATTEMPT: Before = {
+  attempt: 1,
+  tierIndex: -1,
+  firstAttemptAt: null,
+  history: [],
+  dueAt: null,
+};
+
+/**
+ * One attempt of one delivery and every record it causes: AttemptRecorded, then a ScheduledAttempt
+ * on the next tier, a DeadLetter, or nothing (DESIGN.md lifecycle steps 2–5). Pure wiring: the
+ * decisions are `classify` and `route` in the domain.
+ */
+export async function attemptAndRoute(
+  ctx: StepContext,
+  request: DeliveryRequestValue,
+  before: Before,
+): Promise<OutputRecord[]> {
+  const resolved = effectivePolicy(ctx.basePolicy, request.policy);
+  if ('problem' in resolved) {
+    return [
+      deadLetter(ctx, request, 'invalid_record', before, {
+        lastError: `policy.${resolved.problem.field} ${resolved.problem.message}`,
+      }),
+    ];
+  }
+  const { policy } = resolved;
+  const tierLabel = before.tierIndex < 0 ? 'ingest' : tierTopicOf(ctx, policy, before.tierIndex).label;
+  if (before.dueAt !== null)
+    ctx.metrics.lateness.observe({ tier: tierLabel }, Math.max(0, ctx.now() - before.dueAt) / 1000);
+
+  const report = await ctx.attempter.attempt(request.endpointId, request);
+  const outcome = classify(report.result, ctx.classifyOptions);
+  ctx.metrics.attempts.inc({ outcome: outcome.kind, tier: tierLabel });
+  ctx.metrics.attemptDuration.observe(report.latencyMs / 1000);
+  const firstAttemptAt = before.firstAttemptAt ?? report.startedAt;
+  const summary = summarize(before.attempt, report, outcome);
+  const history = [...before.history, summary];
+  const recorded: OutputRecord = {
+    topic: ctx.topology.attempts,
+    key: request.endpointId,
+    value: ctx.codecs.attempts.encode({
+      deliveryId: request.deliveryId,
+      endpointId: request.endpointId,
+      attempt: before.attempt,
+      eventTime: report.startedAt,
+      outcome: summary.outcome,
+      status: summary.status,
+      errorClass: summary.errorClass,
+      latencyMs: summary.latencyMs,
+      tierIndex: before.tierIndex < 0 ? null : before.tierIndex,
+      dueAt: before.dueAt,
+      disablesEndpoint: outcome.kind === 'permanent' && outcome.disablesEndpoint,
+    }),
+  };
+
+  const decision = route(
+    { attempt: before.attempt, tierIndex: before.tierIndex, firstAttemptAt, policy },
+    outcome,
+    ctx.now(),
+    ctx.random(),
+  );
+  switch (decision.kind) {
+    case 'done':
+      ctx.metrics.deliveries.inc({ result: 'delivered' });
+      return [recorded];
+    case 'schedule': {
+      const tier = tierTopicOf(ctx, policy, decision.tierIndex);
+      return [
+        recorded,
+        {
+          topic: tier.topic,
+          key: request.endpointId,
+          value: tier.codec.encode({
+            request,
+            attempt: decision.attempt,
+            tierIndex: decision.tierIndex,
+            dueAt: decision.dueAt,
+            scheduledAt: ctx.now(),
+            firstAttemptAt,
+            history,
+          }),
+        },
+      ];
+    }
+    case 'dead-letter':
+      return [
+        recorded,
+        deadLetter(
+          ctx,
+          request,
+          decision.reason,
+          { ...before, history, firstAttemptAt },
+          {
+            lastStatus: summary.status,
+            lastError: summary.errorClass,
+            lastResponseBody: report.responseBody,
+          },
+        ),
+      ];
+  }
+}
+
+function summarize(attempt: number, report: AttemptReport, outcome: Outcome): AttemptSummaryValue {
+  return {
+    attempt,
+    at: report.startedAt,
+    outcome: outcome.kind,
+    status: report.result.kind === 'response' ? report.result.status : null,
+    errorClass: outcome.kind === 'success' ? null : outcome.errorClass,
+    latencyMs: Math.round(report.latencyMs),
+  };
+}
+
+/** The tier topic for a tier step of this delivery's policy (its tiers may be a subset of the engine's). */
+function tierTopicOf(ctx: StepContext, policy: RetryPolicy, tierIndex: number) {
+  const delay = policy.tiersMs[tierSlot(policy, tierIndex)];
+  const index = ctx.topology.tiers.findIndex((t) => t.delayMs === delay);
+  const tier = ctx.topology.tiers[index];
+  const codec = ctx.codecs.tiers[index];
+  if (tier === undefined || codec === undefined)
+    throw new Error(`invariant: no tier topic for a delay of ${delay} ms`);
+  return { topic: tier.topic, codec, label: tier.topic.slice(tier.topic.lastIndexOf('retry-')) };
+}
+
+export function deadLetter(
+  ctx: StepContext,
+  request: DeliveryRequestValue | null,
+  reason: DeadLetterReason,
+  before: Pick<Before, 'history' | 'firstAttemptAt'>,
+  extra: Partial<
+    Pick<DeadLetterValue, 'lastStatus' | 'lastError' | 'lastResponseBody' | 'rawValue' | 'source'>
+  >,
+): OutputRecord {
+  ctx.metrics.deadLetters.inc({ reason });
+  ctx.metrics.deliveries.inc({ result: 'dead_lettered' });
+  return {
+    topic: ctx.topology.dlq,
+    key: request?.endpointId ?? '',
+    value: ctx.codecs.dlq.encode({
+      request,
+      reason,
+      lastStatus: extra.lastStatus ?? null,
+      lastError: extra.lastError ?? null,
+      lastResponseBody: extra.lastResponseBody ?? null,
+      firstAttemptAt: before.firstAttemptAt,
+      deadAt: ctx.now(),
+      attempts: before.history,
+      rawValue: extra.rawValue ?? null,
+      source: extra.source ?? null,
+    }),
+  };
+}

@@ -1,0 +1,58 @@
+import type { KafkaMessage } from 'kafkajs';
+import type { Decoded } from '../kafka/due-consumer.js';
+import type { DeliveryRequestValue, ScheduledAttemptValue } from '../kafka/records.js';
+import type { ValueCodec } from '../kafka/value-codec.js';
+
+/** What a worker read: a usable record, or bytes it could not use (which dead-letter as invalid_record). */
+export type Input<T> =
+  | { readonly kind: 'valid'; readonly value: T }
+  | {
+      readonly kind: 'invalid';
+      readonly raw: Buffer | null;
+      readonly key: string;
+      readonly problem: string;
+      readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
+    };
+
+/** Decodes without throwing; an invalid record is due at once, so it reaches `dlq` without delay. */
+export function inputDecoder<T>(
+  topic: string,
+  codec: ValueCodec<T>,
+  validate: (value: T) => string | undefined,
+  timing: (value: T) => { dueAt: number; scheduledAt: number },
+): (message: KafkaMessage, partition: number) => Promise<Decoded<Input<T>>> {
+  return async (message, partition) => {
+    const invalid = (problem: string): Decoded<Input<T>> => ({
+      item: {
+        kind: 'invalid',
+        raw: message.value,
+        key: message.key?.toString() ?? '',
+        problem,
+        source: { topic, partition, offset: message.offset },
+      },
+      dueAt: 0,
+      scheduledAt: 0,
+    });
+    if (message.value === null) return invalid('the record has no value (tombstone)');
+    let value: T;
+    try {
+      value = await codec.decode(message.value);
+    } catch (error) {
+      return invalid(`undecodable: ${(error as Error).message}`);
+    }
+    const problem = validate(value);
+    if (problem !== undefined) return invalid(problem);
+    return { item: { kind: 'valid', value }, ...timing(value) };
+  };
+}
+
+export function validateRequest(request: DeliveryRequestValue): string | undefined {
+  if (request.deliveryId.trim() === '') return 'deliveryId is empty';
+  if (request.endpointId.trim() === '') return 'endpointId is empty';
+  return undefined;
+}
+
+export function validateScheduled(scheduled: ScheduledAttemptValue): string | undefined {
+  if (scheduled.attempt < 1) return 'attempt must be at least 1';
+  return validateRequest(scheduled.request);
+}
