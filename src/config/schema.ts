@@ -106,6 +106,8 @@ export const configSchema = z
     concurrency: int(1, 10_000).default(32),
     /** Records a tier worker buffers per partition, ordered by due time. @defaultValue 500 */
     tierLookahead: int(1, 2000).default(500),
+    /** Consumer group session timeout: how soon a crashed process's partitions move. @defaultValue `30s` */
+    sessionTimeout: duration.prefault('30s'),
     /** How long shutdown waits for in-flight attempts. @defaultValue `30s` */
     shutdownTimeout: duration.prefault('30s'),
     /** @defaultValue `dispatcher,tiers` */
@@ -140,6 +142,7 @@ export const ENV_NAMES = {
   replicationFactor: 'KRETRY_REPLICATION_FACTOR',
   concurrency: 'KRETRY_CONCURRENCY',
   tierLookahead: 'KRETRY_TIER_LOOKAHEAD',
+  sessionTimeout: 'KRETRY_SESSION_TIMEOUT',
   shutdownTimeout: 'KRETRY_SHUTDOWN_TIMEOUT',
   roles: 'KRETRY_ROLES',
   logLevel: 'KRETRY_LOG_LEVEL',

@@ -29,6 +29,8 @@ export interface DueConsumerOptions<T> {
   /** The shortest delay any record on this topic can have (tier delay less jitter); 0 for ingest. */
   readonly minDelayMs: number;
   readonly limit: ConcurrencyLimit;
+  /** Group session timeout; HTTP calls never run inside a handler, so it need not exceed one. */
+  readonly sessionTimeoutMs: number;
   readonly now: () => number;
   readonly logger: Logger;
   /** Never throws for bad input: an undecodable record becomes an item that dead-letters. */
@@ -104,9 +106,9 @@ export class DueConsumer<T> {
     const consumer = kafka.consumer({
       groupId,
       readUncommitted: false,
-      sessionTimeout: 30_000,
+      sessionTimeout: this.#options.sessionTimeoutMs,
       rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
+      heartbeatInterval: Math.max(500, Math.floor(this.#options.sessionTimeoutMs / 10)),
       maxWaitTimeInMs: 500,
       retry: { retries: 10 },
     });

@@ -13,6 +13,7 @@ export interface RoleDeps {
   readonly limit: ConcurrencyLimit;
   readonly lookahead: number;
   readonly jitter: number;
+  readonly sessionTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -27,6 +28,7 @@ export function dispatcher(deps: RoleDeps): DueConsumer<Input<DeliveryRequestVal
     lookahead: deps.lookahead,
     minDelayMs: 0,
     limit: deps.limit,
+    sessionTimeoutMs: deps.sessionTimeoutMs,
     now: step.now,
     logger: deps.logger.child({ role: 'dispatcher' }),
     decode: inputDecoder(step.topology.ingest, step.codecs.ingest, validateRequest, () => ({

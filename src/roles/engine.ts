@@ -80,6 +80,7 @@ export async function startEngine(
     metrics,
   };
   const deps = {
+    sessionTimeoutMs: config.sessionTimeout,
     kafka,
     admin,
     step,

@@ -18,6 +18,7 @@ export function tierWorkers(deps: RoleDeps): DueConsumer<Input<ScheduledAttemptV
       lookahead: deps.lookahead,
       minDelayMs: Math.floor(tier.delayMs * (1 - deps.jitter)),
       limit: deps.limit,
+      sessionTimeoutMs: deps.sessionTimeoutMs,
       now: step.now,
       logger: deps.logger.child({ role: 'tiers', tier: tier.topic }),
       decode: inputDecoder(tier.topic, codec, validateScheduled, (s) => ({
