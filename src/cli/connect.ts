@@ -1,4 +1,5 @@
 import { processEnv } from '../config/env.js';
+import { KretryError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { stackOptionsFrom } from '../config/stack-options.js';
 import type { ConnectedConfig } from '../roles/engine.js';
@@ -14,7 +15,6 @@ export async function connectedConfig(
 ): Promise<ConnectedConfig & { embedded: boolean }> {
   if (config.brokers !== undefined) {
     if (config.schemaRegistryUrl === undefined) {
-      const { KretryError } = await import('../errors.js');
       throw new KretryError(
         'KRETRY_CONFIG',
         'Invalid configuration:\n  - schemaRegistryUrl (KRETRY_SCHEMA_REGISTRY_URL): required when brokers (KRETRY_BROKERS) is set',

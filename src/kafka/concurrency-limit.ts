@@ -1,7 +1,12 @@
-/** At most `limit` tasks at once across every partition of a process; waiters are woken in order. */
+/**
+ * At most `limit` tasks at once across every partition of a process. A partition that finds no
+ * free slot registers its wake-up once; a freed slot wakes every registered partition, and those
+ * that still find none register again. Waking only one could strand a partition: the woken one may
+ * have nothing left to start, and the slot would then go unused while others wait.
+ */
 export class ConcurrencyLimit {
   #active = 0;
-  readonly #waiters: Array<() => void> = [];
+  readonly #waiters = new Set<() => void>();
 
   constructor(readonly limit: number) {}
 
@@ -17,12 +22,13 @@ export class ConcurrencyLimit {
 
   release(): void {
     this.#active--;
-    const next = this.#waiters.shift();
-    next?.();
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
   }
 
-  /** Calls `wake` once, the next time a slot frees. */
+  /** Calls `wake` once, the next time a slot frees; registering the same function twice is one registration. */
   onFree(wake: () => void): void {
-    this.#waiters.push(wake);
+    this.#waiters.add(wake);
   }
 }

@@ -64,6 +64,8 @@ class Lane<T> {
   dropped = false;
   timer: NodeJS.Timeout | undefined;
   frontierScheduledAt = 0;
+  /** Set by the consumer: one function per lane, so the limit registers its wake-up once. */
+  wake: () => void = () => undefined;
 
   constructor(
     readonly partition: number,
@@ -72,8 +74,12 @@ class Lane<T> {
     public nextTake: number,
   ) {}
 
-  get load(): number {
-    return this.queue.size + this.inFlight + this.pending.length;
+  /**
+   * Full: enough buffered to keep the attempts busy, or too many finished records waiting for a
+   * commit (the broker is slow or away). Either bound keeps memory independent of the backlog.
+   */
+  isFull(lookahead: number): boolean {
+    return this.queue.size >= lookahead || this.pending.length >= 2 * lookahead;
   }
 }
 
@@ -109,7 +115,9 @@ export class DueConsumer<T> {
       sessionTimeout: this.#options.sessionTimeoutMs,
       rebalanceTimeout: 60_000,
       heartbeatInterval: Math.max(500, Math.floor(this.#options.sessionTimeoutMs / 10)),
-      maxWaitTimeInMs: 500,
+      // Short: while every partition is paused kafkajs sleeps this long before it fetches again.
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 128 * 1024,
       retry: { retries: 10 },
     });
     this.#consumer = consumer;
@@ -159,7 +167,7 @@ export class DueConsumer<T> {
         payload.resolveOffset(message.offset);
         continue;
       }
-      if (lane.load >= this.#options.lookahead) break;
+      if (lane.isFull(this.#options.lookahead)) break;
       lane.nextTake = offset + 1;
       payload.resolveOffset(message.offset);
       if (lane.window.finishedAbove.includes(offset)) continue; // finished by a previous owner
@@ -197,6 +205,7 @@ export class DueConsumer<T> {
       commitPoint = Number(offsets.find((p) => p.partition === partition)?.low ?? 0);
     }
     const lane = new Lane<T>(partition, producer, decodeWindow(commitPoint, entry?.metadata), commitPoint);
+    lane.wake = () => this.#pump(lane);
     this.#lanes.set(partition, lane);
     this.#options.logger.debug(
       { topic, partition, commitPoint, skipping: lane.window.finishedAbove.length },
@@ -245,7 +254,7 @@ export class DueConsumer<T> {
         break;
       }
       if (!limit.tryAcquire()) {
-        limit.onFree(() => this.#pump(lane));
+        limit.onFree(lane.wake);
         break;
       }
       const taken = lane.queue.takeDue(now());
@@ -345,7 +354,7 @@ export class DueConsumer<T> {
     if (consumer === undefined || lane.dropped) return;
     const { topic, lookahead, minDelayMs, now } = this.#options;
     const earliest = lane.queue.earliestDue();
-    const full = lane.load >= lookahead;
+    const full = lane.isFull(lookahead);
     // Nothing due, and nothing behind the frontier can be due sooner than what is buffered.
     const waiting =
       earliest !== undefined && earliest > now() && lane.frontierScheduledAt + minDelayMs >= earliest;

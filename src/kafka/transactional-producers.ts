@@ -20,6 +20,7 @@ export async function connectTransactionalProducer(
     idempotent: true,
     maxInFlightRequests: 1,
     transactionTimeout: 60_000,
+    retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 20 },
   });
   await producer.connect();
   return producer;
