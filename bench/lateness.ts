@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:lateness`: a backlog of deliveries of which 30 % fail their first attempt, with
+ * 1-second tiers (1s, 2s) and ±25 % jitter. Prints p50/p99/max schedule lateness per tier (due
+ * time → attempt start, from the attempts log) and the engine process's peak RSS. Memory must not
+ * depend on the backlog, so each run is made twice side by side in child processes — a small
+ * backlog as the baseline and the full one — and the RSS ratio is printed.
+ * BENCH_BACKLOG (100000), BENCH_BASELINE_BACKLOG (10000).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { AttemptRecordedValue } from '../src/kafka/records.js';
+import { startEngine } from '../src/roles/engine.js';
+import { benchSetting, deployment, log, produceRequests, receiver, until } from './support.js';
+
+interface RunResult {
+  readonly backlog: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly tiers: Record<string, { count: number; p50: number; p99: number; max: number }>;
+}
+
+async function child(backlog: number): Promise<RunResult> {
+  const firstSeen = new Set<string>();
+  const target = await receiver((req) => {
+    const id = String(req.headers['webhook-id']);
+    const failsFirst = Number(id.slice(1)) % 10 < 3;
+    if (failsFirst && !firstSeen.has(id)) {
+      firstSeen.add(id);
+      return 500;
+    }
+    return 200;
+  });
+  let read = 0;
+  const d = await deployment({ KRETRY_TIERS: '1s,2s', KRETRY_JITTER: '0.25' });
+  await produceRequests(d, backlog, target.url);
+
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const started = Date.now();
+  const engine = await startEngine(d.config, d.logger, { defaultMetrics: false });
+  const ticker = setInterval(() => log(`backlog ${backlog}: ${target.stats.received} requests`), 5000);
+  await until(
+    () => target.stats.received >= backlog + firstSeen.size && firstSeen.size >= Math.floor(backlog * 0.3),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  clearInterval(ticker);
+  await engine.stop();
+  clearInterval(sampler);
+
+  // Lateness from the attempts log: every retry carries its due time and its start.
+  const retries: AttemptRecordedValue[] = [];
+  const consumer = d.kafka.consumer({
+    groupId: `${d.config.topicPrefix}bench-reader`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: d.names.attempts, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      read++;
+      if (message.value === null) return;
+      const value = await d.codecs.attempts.decode(message.value);
+      if (value.tierIndex !== null && value.dueAt !== null) retries.push(value);
+    },
+  });
+  await until(() => read >= backlog + firstSeen.size);
+  await consumer.disconnect();
+
+  const tiers: RunResult['tiers'] = {};
+  for (const [index, tier] of d.names.tiers.entries()) {
+    const lateness = retries
+      .filter((r) => r.tierIndex === index)
+      .map((r) => r.eventTime - (r.dueAt ?? 0))
+      .sort((a, b) => a - b);
+    if (lateness.length === 0) continue;
+    const at = (q: number): number =>
+      lateness[Math.min(lateness.length - 1, Math.floor(q * lateness.length))] ?? 0;
+    tiers[tier.topic.slice(d.config.topicPrefix.length)] = {
+      count: lateness.length,
+      p50: at(0.5),
+      p99: at(0.99),
+      max: at(1),
+    };
+  }
+  await d.cleanup();
+  target.close();
+  return { backlog, seconds, peakRssMb: Math.round(peakRss / 1024 / 1024), tiers };
+}
+
+function runChild(backlog: number): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(backlog)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.once('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as RunResult)
+        : reject(new Error(`backlog ${backlog}: exit ${code}`)),
+    );
+  });
+}
+
+const childIndex = process.argv.indexOf('--child');
+if (childIndex >= 0) {
+  process.stdout.write(JSON.stringify(await child(Number(process.argv[childIndex + 1]))));
+  process.exit(0);
+}
+
+const baseline = await runChild(Number(benchSetting('BENCH_BASELINE_BACKLOG', '10000')));
+const full = await runChild(Number(benchSetting('BENCH_BACKLOG', '100000')));
+for (const run of [baseline, full]) {
+  process.stdout.write(
+    `backlog ${run.backlog}: settled in ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb} MB\n`,
+  );
+  for (const [tier, s] of Object.entries(run.tiers)) {
+    process.stdout.write(
+      `  ${tier}: ${s.count} retries, lateness p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms\n`,
+    );
+  }
+}
+process.stdout.write(
+  `peak RSS ratio (backlog ${full.backlog} / ${baseline.backlog}): ${(full.peakRssMb / baseline.peakRssMb).toFixed(2)} (1.0 = memory independent of backlog)\n`,
+);
