@@ -89,9 +89,17 @@ export async function startEngine(
     jitter: config.jitter,
     logger,
   };
+  // One limit per role: due retries must not queue behind a deep ingest backlog, nor the reverse.
   const workers: DueConsumer<unknown>[] = [];
   if (roles.includes('dispatcher')) workers.push(dispatcher(deps) as DueConsumer<unknown>);
-  if (roles.includes('tiers')) workers.push(...(tierWorkers(deps) as DueConsumer<unknown>[]));
+  if (roles.includes('tiers')) {
+    workers.push(
+      ...(tierWorkers({
+        ...deps,
+        limit: new ConcurrencyLimit(config.concurrency),
+      }) as DueConsumer<unknown>[]),
+    );
+  }
   await Promise.all(workers.map((w) => w.start()));
   logger.info({ roles, brokers: config.brokers, topics: names.ingest }, 'kretry started');
 

@@ -21,6 +21,8 @@ export interface EngineFixture {
   sendRaw(key: string, value: Buffer): Promise<void>;
   /** Every value on a topic so far (read_committed), decoded. */
   readonly read: <T>(topic: string, codec: ValueCodec<T>) => TopicReader<T>;
+  /** Graceful engine shutdown, once; `stop` calls it too. */
+  stopEngine(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,8 @@ export async function startEngineFixture(
   const producer: Producer = kafka.producer();
   await producer.connect();
   const consumers: Consumer[] = [];
+  let engineStopped: Promise<void> | undefined;
+  const stopEngine = (): Promise<void> => (engineStopped ??= engine?.stop() ?? Promise.resolve());
 
   return {
     config: connected,
@@ -115,8 +119,9 @@ export async function startEngineFixture(
         },
       };
     },
+    stopEngine,
     async stop() {
-      await engine?.stop();
+      await stopEngine();
       await Promise.all(consumers.map((c) => c.disconnect()));
       await producer.disconnect();
       await admin.deleteTopics({ topics: topicSpecs(connected).map((s) => s.name) }).catch(() => undefined);
