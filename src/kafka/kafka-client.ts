@@ -19,7 +19,12 @@ export function createKafka(brokers: readonly string[], logger: Logger, clientId
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...rest } = log;
-        kafkaLogger[LEVELS[level] ?? 'info'](rest, message);
+        // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers
+        // are written; kafkajs retries and logs each at ERROR. It is routine, not an error.
+        const routine = `${message} ${String(rest['error'] ?? '')}`.includes(
+          'another concurrent operation on the same transaction',
+        );
+        kafkaLogger[routine ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
   });
 }
