@@ -1,0 +1,276 @@
+import type { AttemptOutcome } from '../attempt-outcome.js';
+import { DEFAULT_BREAKER, transition, type BreakerPolicy, type CircuitState } from './circuit.js';
+
+/** The part of an AttemptRecorded the health fold reads. Time is the event's own, never the clock. */
+export interface AttemptEvent {
+  readonly endpointId: string;
+  readonly eventTime: number;
+  readonly outcome: AttemptOutcome;
+  readonly status: number | null;
+  readonly errorClass: string | null;
+  readonly latencyMs: number | null;
+  readonly disablesEndpoint: boolean;
+}
+
+export type DisabledReason = 'gone' | 'not_found' | 'always_failing' | 'failing_too_long';
+
+/** Upper bounds (ms) of the latency histogram kept per minute; the last bucket is open. */
+export const LATENCY_BOUNDS_MS = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000] as const;
+
+export interface MinuteBucket {
+  readonly minute: number;
+  readonly attempts: number;
+  readonly failures: number;
+  /** Counts per LATENCY_BOUNDS_MS bucket, plus one for anything slower. */
+  readonly latency: readonly number[];
+}
+
+export interface SecondBucket {
+  readonly second: number;
+  readonly attempts: number;
+  readonly failures: number;
+}
+
+/** Endpoint health: a fold of the attempts log, serialisable as it stands (the snapshot). */
+export interface EndpointHealth {
+  readonly endpointId: string;
+  readonly firstSeenAt: number;
+  /** The latest event time folded in; every window ends here. */
+  readonly asOf: number;
+  readonly minutes: readonly MinuteBucket[];
+  /** The breaker's window, at one-second resolution. */
+  readonly seconds: readonly SecondBucket[];
+  readonly consecutiveFailures: number;
+  readonly failingSince: number | null;
+  readonly lastSuccessAt: number | null;
+  readonly lastFailure: {
+    readonly at: number;
+    readonly status: number | null;
+    readonly errorClass: string | null;
+  } | null;
+  readonly circuit: CircuitState;
+  readonly circuitChangedAt: number;
+  readonly disabled: { readonly reason: DisabledReason; readonly at: number } | null;
+}
+
+export interface HealthPolicy {
+  readonly breaker: BreakerPolicy;
+  /** Disable after failing without a success this long. @defaultValue 5 days */
+  readonly disableAfterFailingMs: number;
+  /** Disable when every attempt of a full 24 h failed, with at least this many. @defaultValue 5 */
+  readonly alwaysFailingMinAttempts: number;
+}
+
+export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
+  breaker: DEFAULT_BREAKER,
+  disableAfterFailingMs: 5 * 86_400_000,
+  alwaysFailingMinAttempts: 5,
+};
+
+const DAY_MS = 86_400_000;
+
+export function emptyHealth(endpointId: string, at: number): EndpointHealth {
+  return {
+    endpointId,
+    firstSeenAt: at,
+    asOf: at,
+    minutes: [],
+    seconds: [],
+    consecutiveFailures: 0,
+    failingSince: null,
+    lastSuccessAt: null,
+    lastFailure: null,
+    circuit: 'closed',
+    circuitChangedAt: at,
+    disabled: null,
+  };
+}
+
+/**
+ * Folds one attempt into an endpoint's health. Pure and deterministic: the same log folded from
+ * the start, or from any snapshot, gives the same state. Skips (circuit open) are not attempts.
+ */
+export function foldAttempt(
+  previous: EndpointHealth | undefined,
+  event: AttemptEvent,
+  policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
+): EndpointHealth {
+  const start = previous ?? emptyHealth(event.endpointId, event.eventTime);
+  const t = event.eventTime;
+  const asOf = Math.max(start.asOf, t);
+  let health: EndpointHealth = { ...start, asOf, firstSeenAt: Math.min(start.firstSeenAt, t) };
+  health = openPeriodOver(health, t, policy.breaker);
+  if (event.outcome === 'skipped') return health;
+
+  const failed = event.outcome !== 'success';
+  health = {
+    ...health,
+    minutes: addToMinutes(health.minutes, t, failed, event.latencyMs, asOf),
+    seconds: addToSeconds(health.seconds, t, failed, asOf, policy.breaker.windowMs),
+    consecutiveFailures: failed ? health.consecutiveFailures + 1 : 0,
+    failingSince: failed ? (health.failingSince ?? t) : null,
+    lastSuccessAt: failed ? health.lastSuccessAt : Math.max(health.lastSuccessAt ?? t, t),
+    lastFailure: failed ? { at: t, status: event.status, errorClass: event.errorClass } : health.lastFailure,
+  };
+  health = moveCircuit(health, failed, t, policy.breaker);
+  return health.disabled === null ? disableIfDue(health, event, policy) : health;
+}
+
+function openPeriodOver(health: EndpointHealth, t: number, breaker: BreakerPolicy): EndpointHealth {
+  if (health.circuit === 'open' && t >= health.circuitChangedAt + breaker.openForMs) {
+    return {
+      ...health,
+      circuit: transition('open', 'probe_window'),
+      circuitChangedAt: health.circuitChangedAt + breaker.openForMs,
+    };
+  }
+  return health;
+}
+
+function moveCircuit(
+  health: EndpointHealth,
+  failed: boolean,
+  t: number,
+  breaker: BreakerPolicy,
+): EndpointHealth {
+  switch (health.circuit) {
+    case 'half_open':
+      return {
+        ...health,
+        circuit: transition('half_open', failed ? 'probe_failed' : 'probe_succeeded'),
+        circuitChangedAt: t,
+      };
+    case 'closed':
+      return shouldTrip(health, breaker)
+        ? { ...health, circuit: transition('closed', 'trip'), circuitChangedAt: t }
+        : health;
+    case 'open':
+      // An attempt made on a stale view while open changes nothing; the open period runs on.
+      return health;
+  }
+}
+
+function shouldTrip(health: EndpointHealth, breaker: BreakerPolicy): boolean {
+  if (health.consecutiveFailures >= breaker.consecutiveFailures) return true;
+  const attempts = health.seconds.reduce((sum, b) => sum + b.attempts, 0);
+  const failures = health.seconds.reduce((sum, b) => sum + b.failures, 0);
+  return attempts >= breaker.minAttempts && failures / attempts >= breaker.failureRatio;
+}
+
+function disableIfDue(health: EndpointHealth, event: AttemptEvent, policy: HealthPolicy): EndpointHealth {
+  const t = event.eventTime;
+  if (event.disablesEndpoint)
+    return { ...health, disabled: { reason: event.status === 410 ? 'gone' : 'not_found', at: t } };
+  if (health.failingSince !== null && t - health.failingSince > policy.disableAfterFailingMs) {
+    return { ...health, disabled: { reason: 'failing_too_long', at: t } };
+  }
+  // "100 % failures over 24 h": only once the endpoint has been watched for a whole day.
+  const day = windowTotals(health, DAY_MS);
+  if (
+    t - health.firstSeenAt >= DAY_MS &&
+    day.attempts >= policy.alwaysFailingMinAttempts &&
+    day.failures === day.attempts
+  ) {
+    return { ...health, disabled: { reason: 'always_failing', at: t } };
+  }
+  return health;
+}
+
+function addToMinutes(
+  minutes: readonly MinuteBucket[],
+  t: number,
+  failed: boolean,
+  latencyMs: number | null,
+  asOf: number,
+): MinuteBucket[] {
+  const minute = Math.floor(t / 60_000);
+  const oldest = Math.floor((asOf - DAY_MS) / 60_000);
+  const kept = minutes.filter((b) => b.minute > oldest);
+  if (minute <= oldest) return kept;
+  const index = kept.findIndex((b) => b.minute === minute);
+  const bucket = index >= 0 ? kept[index] : undefined;
+  const latency = [...(bucket?.latency ?? new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0))];
+  if (latencyMs !== null) {
+    const slot = LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound);
+    const at = slot === -1 ? LATENCY_BOUNDS_MS.length : slot;
+    latency[at] = (latency[at] ?? 0) + 1;
+  }
+  const updated: MinuteBucket = {
+    minute,
+    attempts: (bucket?.attempts ?? 0) + 1,
+    failures: (bucket?.failures ?? 0) + (failed ? 1 : 0),
+    latency,
+  };
+  if (index >= 0) kept[index] = updated;
+  else {
+    kept.push(updated);
+    kept.sort((a, b) => a.minute - b.minute);
+  }
+  return kept;
+}
+
+function addToSeconds(
+  seconds: readonly SecondBucket[],
+  t: number,
+  failed: boolean,
+  asOf: number,
+  windowMs: number,
+): SecondBucket[] {
+  const second = Math.floor(t / 1000);
+  const oldest = Math.floor((asOf - windowMs) / 1000);
+  const kept = seconds.filter((b) => b.second > oldest);
+  if (second <= oldest) return kept;
+  const index = kept.findIndex((b) => b.second === second);
+  const bucket = index >= 0 ? kept[index] : undefined;
+  const updated = {
+    second,
+    attempts: (bucket?.attempts ?? 0) + 1,
+    failures: (bucket?.failures ?? 0) + (failed ? 1 : 0),
+  };
+  if (index >= 0) kept[index] = updated;
+  else {
+    kept.push(updated);
+    kept.sort((a, b) => a.second - b.second);
+  }
+  return kept;
+}
+
+export function windowTotals(
+  health: EndpointHealth,
+  windowMs: number,
+): { attempts: number; failures: number } {
+  const oldest = Math.floor((health.asOf - windowMs) / 60_000);
+  let attempts = 0;
+  let failures = 0;
+  for (const bucket of health.minutes) {
+    if (bucket.minute > oldest) {
+      attempts += bucket.attempts;
+      failures += bucket.failures;
+    }
+  }
+  return { attempts, failures };
+}
+
+/** Failure rate over a window ending at `asOf`; null without attempts. Minute resolution. */
+export function failureRate(health: EndpointHealth, windowMs: number): number | null {
+  const { attempts, failures } = windowTotals(health, windowMs);
+  return attempts === 0 ? null : failures / attempts;
+}
+
+/** A latency percentile over the last hour, as the upper bound of its histogram bucket (null: none, or slower than the last bound). */
+export function latencyPercentile(health: EndpointHealth, quantile: number): number | null {
+  const oldest = Math.floor((health.asOf - 3_600_000) / 60_000);
+  const counts = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
+  for (const bucket of health.minutes) {
+    if (bucket.minute <= oldest) continue;
+    bucket.latency.forEach((count, i) => (counts[i] = (counts[i] ?? 0) + count));
+  }
+  const total = counts.reduce((sum, c) => sum + c, 0);
+  if (total === 0) return null;
+  let seen = 0;
+  for (const [i, count] of counts.entries()) {
+    seen += count;
+    if (seen >= quantile * total) return LATENCY_BOUNDS_MS[i] ?? null;
+  }
+  return null;
+}
