@@ -14,6 +14,7 @@ export const SCHEMA_FILES = [
   'ScheduledAttempt',
   'AttemptRecorded',
   'DeadLetter',
+  'EndpointHealth',
 ] as const;
 
 export type SchemaName = (typeof SCHEMA_FILES)[number];
