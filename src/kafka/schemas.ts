@@ -37,6 +37,10 @@ class TimestampMillis extends avro.types.LogicalType {
   override _toValue(value: unknown): unknown {
     return value;
   }
+  /** Reads a writer's timestamp-millis or plain long (a schema registered by another client). */
+  override _resolve(type: avro.Type): ((value: unknown) => unknown) | undefined {
+    return avro.Type.isType(type, 'long', 'logical:timestamp-millis') ? (value) => value : undefined;
+  }
 }
 
 export const LOGICAL_TYPES = { 'timestamp-millis': TimestampMillis };

@@ -46,6 +46,36 @@ describe('the real schema registry', () => {
     });
   });
 
+  it('decodes values written with another compatible version of the schema', async () => {
+    const topic = uniqueName('registry-evolve');
+    const codec = await registerValueCodec<DeliveryRequestValue>(registry, topic, schema('DeliveryRequest'));
+    // An older producer: no policy field, timestamps as plain longs.
+    const older = structuredClone(schema('DeliveryRequest').json) as {
+      fields: { name: string; type: unknown }[];
+    };
+    older.fields = older.fields.filter((f) => f.name !== 'policy');
+    for (const field of older.fields) if (field.name === 'createdAt') field.type = 'long';
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(older) },
+      { subject: `${topic}-value` },
+    );
+    const encoded = await registry.encode(id, {
+      deliveryId: 'old_1',
+      endpointId: 'ep',
+      url: 'https://example.test',
+      method: 'POST',
+      headers: {},
+      body: Buffer.from('x'),
+      contentType: 'text/plain',
+      createdAt: 1_700_000_000_000,
+    });
+    expect(await codec.decode(encoded)).toMatchObject({
+      deliveryId: 'old_1',
+      createdAt: 1_700_000_000_000,
+      policy: null,
+    });
+  });
+
   it('rejects an incompatible change to a registered schema', async () => {
     const topic = uniqueName('registry-compat');
     await registerValueCodec(registry, topic, schema('DeliveryRequest'));
