@@ -30,7 +30,7 @@ const booleanFlag = z
 const int = (min: number, max: number): z.ZodType<number, unknown> =>
   z.coerce.number().int().min(min).max(max);
 
-export const ROLES = ['dispatcher', 'tiers'] as const;
+export const ROLES = ['dispatcher', 'tiers', 'projection'] as const;
 export type Role = (typeof ROLES)[number];
 
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-f:]+\/\d{1,3})$/i;
@@ -110,7 +110,7 @@ export const configSchema = z
     sessionTimeout: duration.prefault('30s'),
     /** How long shutdown waits for in-flight attempts. @defaultValue `30s` */
     shutdownTimeout: duration.prefault('30s'),
-    /** @defaultValue `dispatcher,tiers` */
+    /** @defaultValue `dispatcher,tiers,projection` */
     roles: list
       .pipe(z.array(z.enum(ROLES, { error: `must be among ${ROLES.join(', ')}` })).min(1))
       .prefault([...ROLES]),

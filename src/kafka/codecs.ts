@@ -1,4 +1,5 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { EndpointHealthValue } from './health-record.js';
 import type {
   AttemptRecordedValue,
   DeadLetterValue,
@@ -15,17 +16,19 @@ export interface Codecs {
   readonly tiers: readonly ValueCodec<ScheduledAttemptValue>[];
   readonly dlq: ValueCodec<DeadLetterValue>;
   readonly attempts: ValueCodec<AttemptRecordedValue>;
+  readonly endpointState: ValueCodec<EndpointHealthValue>;
 }
 
 /** Registers every value schema under its topic's subject (done at every start; idempotent). */
 export async function registerCodecs(registry: SchemaRegistry, topology: Topology): Promise<Codecs> {
-  const [ingest, dlq, attempts, ...tiers] = await Promise.all([
+  const [ingest, dlq, attempts, endpointState, ...tiers] = await Promise.all([
     registerValueCodec<DeliveryRequestValue>(registry, topology.ingest, schema('DeliveryRequest')),
     registerValueCodec<DeadLetterValue>(registry, topology.dlq, schema('DeadLetter')),
     registerValueCodec<AttemptRecordedValue>(registry, topology.attempts, schema('AttemptRecorded')),
+    registerValueCodec<EndpointHealthValue>(registry, topology.endpointState, schema('EndpointHealth')),
     ...topology.tiers.map((tier) =>
       registerValueCodec<ScheduledAttemptValue>(registry, tier.topic, schema('ScheduledAttempt')),
     ),
   ]);
-  return { ingest, dlq, attempts, tiers };
+  return { ingest, dlq, attempts, endpointState, tiers };
 }

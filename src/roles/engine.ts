@@ -10,7 +10,9 @@ import { createRegistryClient } from '../kafka/value-codec.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { StepContext } from './delivery-step.js';
+import { DEFAULT_HEALTH_POLICY } from '../domain/health/endpoint-health.js';
 import { dispatcher } from './dispatcher.js';
+import { Projection } from './projection.js';
 import { tierWorkers } from './tiers.js';
 
 export interface ConnectedConfig extends Config {
@@ -100,13 +102,24 @@ export async function startEngine(
       }) as DueConsumer<unknown>[]),
     );
   }
-  await Promise.all(workers.map((w) => w.start()));
+  const projection = roles.includes('projection')
+    ? new Projection({
+        kafka,
+        admin,
+        topology: names,
+        codecs,
+        policy: DEFAULT_HEALTH_POLICY,
+        sessionTimeoutMs: config.sessionTimeout,
+        logger: logger.child({ role: 'projection' }),
+      })
+    : undefined;
+  await Promise.all([...workers.map((w) => w.start()), projection?.start()]);
   logger.info({ roles, brokers: config.brokers, topics: names.ingest }, 'kretry started');
 
   return {
     metrics,
     async stop() {
-      await Promise.all(workers.map((w) => w.stop(config.shutdownTimeout)));
+      await Promise.all([...workers.map((w) => w.stop(config.shutdownTimeout)), projection?.stop()]);
       await attempter.close();
       await admin.disconnect();
       logger.info('kretry stopped');

@@ -14,7 +14,7 @@ describe('loadConfig', () => {
     expect(config.topicPrefix).toBe('kretry.');
     expect(config.allowPrivateTargets).toBe(false);
     expect(config.brokers).toBeUndefined();
-    expect(config.roles).toEqual(['dispatcher', 'tiers']);
+    expect(config.roles).toEqual(['dispatcher', 'tiers', 'projection']);
   });
 
   it('layers defaults < file < env < flags', () => {
@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     }
     expect(message).toContain('tiers (KRETRY_TIERS): must be strictly increasing');
     expect(message).toContain('maxAge (KRETRY_MAX_AGE): "forever" is not a duration');
-    expect(message).toMatch(/roles \(KRETRY_ROLES\): must be among dispatcher, tiers/);
+    expect(message).toMatch(/roles \(KRETRY_ROLES\): must be among dispatcher, tiers, projection/);
     expect(message).toContain('KRETRY_NOPE: unknown setting');
   });
 

@@ -1,0 +1,203 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { foldAttempt, type EndpointHealth, type HealthPolicy } from '../domain/health/endpoint-health.js';
+import type { Codecs } from '../kafka/codecs.js';
+import { fromHealthValue, toHealthValue } from '../kafka/health-record.js';
+import { restorePartitions } from '../kafka/restore-partitions.js';
+import type { Topology } from '../kafka/topology.js';
+import { connectTransactionalProducer, isFenced } from '../kafka/transactional-producers.js';
+import type { Logger } from '../observability/logger.js';
+
+export interface ProjectionDeps {
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly topology: Topology;
+  readonly codecs: Codecs;
+  readonly policy: HealthPolicy;
+  readonly sessionTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+interface Tracked {
+  readonly health: EndpointHealth;
+  /** Offset after the last attempt folded in. */
+  readonly throughOffset: number;
+}
+
+interface PartitionState {
+  readonly producer: Producer;
+  readonly endpoints: Map<string, Tracked>;
+}
+
+export function projectionGroup(topology: Topology): string {
+  return `${topology.dispatcherGroup.slice(0, -'dispatcher'.length)}projection`;
+}
+
+/**
+ * Role `projection`: folds the attempts log into endpoint health and writes each touched
+ * endpoint's snapshot to the compacted endpoint-state topic in the same transaction as the
+ * consumed offsets, so the snapshots always match the committed position. On assignment it
+ * restores its partitions' snapshots; if the group's committed offset is behind them, an operator
+ * reset the group (a replay), and it rebuilds those partitions from the log instead.
+ */
+export class Projection {
+  readonly #deps: ProjectionDeps;
+  readonly #group: string;
+  readonly #partitions = new Map<number, PartitionState>();
+  #ready: Promise<void> = Promise.resolve();
+  #consumer: Consumer | undefined;
+
+  constructor(deps: ProjectionDeps) {
+    this.#deps = deps;
+    this.#group = projectionGroup(deps.topology);
+  }
+
+  async start(): Promise<void> {
+    const { kafka, topology } = this.#deps;
+    const consumer = kafka.consumer({
+      groupId: this.#group,
+      readUncommitted: false,
+      sessionTimeout: this.#deps.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.#deps.sessionTimeoutMs / 10)),
+      maxWaitTimeInMs: 200,
+    });
+    this.#consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = payload.memberAssignment[topology.attempts] ?? [];
+      this.#ready = this.#ready
+        .then(() => this.#prepare(assigned))
+        .catch((error: unknown) => {
+          this.#deps.logger.error({ err: error }, 'projection: restoring state failed');
+        });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: topology.attempts, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.#onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer?.stop();
+    await this.#ready;
+    for (const state of this.#partitions.values()) await state.producer.disconnect().catch(() => undefined);
+    this.#partitions.clear();
+    await this.#consumer?.disconnect();
+  }
+
+  async #prepare(assigned: readonly number[]): Promise<void> {
+    const { kafka, admin, topology, codecs, logger } = this.#deps;
+    for (const [partition, state] of this.#partitions) {
+      if (!assigned.includes(partition)) {
+        this.#partitions.delete(partition);
+        await state.producer.disconnect().catch(() => undefined);
+      }
+    }
+    const fresh = assigned.filter((p) => !this.#partitions.has(p));
+    if (fresh.length === 0) return;
+    const writers = new Map<number, Producer>();
+    for (const partition of fresh) {
+      writers.set(
+        partition,
+        await connectTransactionalProducer(kafka, this.#group, topology.attempts, partition),
+      );
+    }
+    const restored = await restorePartitions(kafka, admin, topology.endpointState, writers);
+    const [committed] = await admin.fetchOffsets({ groupId: this.#group, topics: [topology.attempts] });
+    for (const partition of fresh) {
+      const position = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      const endpoints = new Map<string, Tracked>();
+      for (const bytes of restored.get(partition)?.values() ?? []) {
+        const value = await codecs.endpointState.decode(bytes);
+        endpoints.set(value.endpointId, {
+          health: fromHealthValue(value),
+          throughOffset: value.throughOffset,
+        });
+      }
+      const ahead = [...endpoints.values()].some((t) => t.throughOffset > Math.max(position, 0));
+      if (ahead) {
+        logger.warn(
+          { partition, position },
+          'projection: group offset is behind its snapshots (reset); rebuilding from the log',
+        );
+        endpoints.clear();
+      }
+      this.#partitions.set(partition, { producer: writers.get(partition) as Producer, endpoints });
+    }
+  }
+
+  async #onBatch(payload: EachBatchPayload): Promise<void> {
+    await this.#ready;
+    const { batch } = payload;
+    const state = this.#partitions.get(batch.partition);
+    if (state === undefined || batch.messages.length === 0) return;
+    const { topology, codecs, policy, logger } = this.#deps;
+
+    // Fold into a staging copy: the state changes only once the transaction commits.
+    const staged = new Map<string, Tracked>();
+    let last = -1;
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale()) break;
+      last = Number(message.offset);
+      if (message.value === null) continue;
+      let event;
+      try {
+        event = await codecs.attempts.decode(message.value);
+      } catch (error) {
+        logger.error(
+          { err: error, partition: batch.partition, offset: message.offset },
+          'projection: undecodable attempt skipped',
+        );
+        continue;
+      }
+      const current = staged.get(event.endpointId) ?? state.endpoints.get(event.endpointId);
+      if (current !== undefined && current.throughOffset > last) continue; // folded before a restart
+      staged.set(event.endpointId, {
+        health: foldAttempt(current?.health, event, policy),
+        throughOffset: last + 1,
+      });
+    }
+    if (last < 0) return;
+
+    let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
+    try {
+      transaction = await state.producer.transaction();
+      if (staged.size > 0) {
+        await transaction.send({
+          topic: topology.endpointState,
+          messages: [...staged.values()].map((t) => ({
+            key: t.health.endpointId,
+            partition: batch.partition,
+            value: codecs.endpointState.encode(toHealthValue(t.health, t.throughOffset)),
+          })),
+        });
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: this.#group,
+        topics: [
+          {
+            topic: topology.attempts,
+            partitions: [{ partition: batch.partition, offset: String(last + 1) }],
+          },
+        ],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction?.abort().catch(() => undefined);
+      if (isFenced(error)) {
+        logger.warn({ partition: batch.partition }, 'projection: fenced by a new owner of the partition');
+        this.#partitions.delete(batch.partition);
+      } else {
+        logger.warn(
+          { err: error, partition: batch.partition },
+          'projection: transaction failed; the batch will be read again',
+        );
+      }
+      return; // unresolved: kafkajs fetches the same records again
+    }
+    for (const [endpointId, tracked] of staged) state.endpoints.set(endpointId, tracked);
+    payload.resolveOffset(String(last));
+    await payload.heartbeat();
+  }
+}
