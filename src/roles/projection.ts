@@ -28,6 +28,25 @@ interface PartitionState {
   readonly endpoints: Map<string, Tracked>;
 }
 
+const SEND_BYTES = 512 * 1024;
+
+function inChunks<M extends { value: Buffer }>(messages: readonly M[], maxBytes: number): M[][] {
+  const chunks: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    if (current.length > 0 && bytes + message.value.length > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += message.value.length;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export function projectionGroup(topology: Topology): string {
   return `${topology.dispatcherGroup.slice(0, -'dispatcher'.length)}projection`;
 }
@@ -163,15 +182,16 @@ export class Projection {
     let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
     try {
       transaction = await state.producer.transaction();
-      if (staged.size > 0) {
-        await transaction.send({
-          topic: topology.endpointState,
-          messages: [...staged.values()].map((t) => ({
-            key: t.health.endpointId,
-            partition: batch.partition,
-            value: codecs.endpointState.encode(toHealthValue(t.health, t.throughOffset)),
-          })),
-        });
+      // Several sends, so no record batch reaches the broker's 1 MiB message.max.bytes.
+      for (const messages of inChunks(
+        [...staged.values()].map((t) => ({
+          key: t.health.endpointId,
+          partition: batch.partition,
+          value: codecs.endpointState.encode(toHealthValue(t.health, t.throughOffset)),
+        })),
+        SEND_BYTES,
+      )) {
+        await transaction.send({ topic: topology.endpointState, messages });
       }
       await transaction.sendOffsets({
         consumerGroupId: this.#group,

@@ -176,6 +176,38 @@ function disableIfDue(health: EndpointHealth, event: AttemptEvent, policy: Healt
   return health;
 }
 
+/**
+ * Adds one attempt to time buckets kept in ascending order, dropping buckets that left the window.
+ * Event times arrive nearly in order, so the bucket is almost always the last one or a new one at
+ * the end; the array is copied once (the fold never mutates its input).
+ */
+function addToBuckets<B extends { readonly attempts: number; readonly failures: number }>(
+  buckets: readonly B[],
+  key: (bucket: B) => number,
+  slot: number,
+  oldest: number,
+  make: (previous: B | undefined) => B,
+): B[] {
+  let start = 0;
+  while (start < buckets.length && key(buckets[start] as B) <= oldest) start++;
+  const kept = buckets.slice(start);
+  if (slot <= oldest) return kept;
+  const last = kept[kept.length - 1];
+  if (last === undefined || key(last) < slot) {
+    kept.push(make(undefined));
+    return kept;
+  }
+  if (key(last) === slot) {
+    kept[kept.length - 1] = make(last);
+    return kept;
+  }
+  const index = kept.findIndex((b) => key(b) >= slot);
+  const found = kept[index];
+  if (found !== undefined && key(found) === slot) kept[index] = make(found);
+  else kept.splice(index, 0, make(undefined));
+  return kept;
+}
+
 function addToMinutes(
   minutes: readonly MinuteBucket[],
   t: number,
@@ -184,29 +216,29 @@ function addToMinutes(
   asOf: number,
 ): MinuteBucket[] {
   const minute = Math.floor(t / 60_000);
-  const oldest = Math.floor((asOf - DAY_MS) / 60_000);
-  const kept = minutes.filter((b) => b.minute > oldest);
-  if (minute <= oldest) return kept;
-  const index = kept.findIndex((b) => b.minute === minute);
-  const bucket = index >= 0 ? kept[index] : undefined;
-  const latency = [...(bucket?.latency ?? new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0))];
-  if (latencyMs !== null) {
-    const slot = LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound);
-    const at = slot === -1 ? LATENCY_BOUNDS_MS.length : slot;
-    latency[at] = (latency[at] ?? 0) + 1;
-  }
-  const updated: MinuteBucket = {
+  return addToBuckets(
+    minutes,
+    (b) => b.minute,
     minute,
-    attempts: (bucket?.attempts ?? 0) + 1,
-    failures: (bucket?.failures ?? 0) + (failed ? 1 : 0),
-    latency,
-  };
-  if (index >= 0) kept[index] = updated;
-  else {
-    kept.push(updated);
-    kept.sort((a, b) => a.minute - b.minute);
-  }
-  return kept;
+    Math.floor((asOf - DAY_MS) / 60_000),
+    (previous) => {
+      const latency =
+        previous === undefined
+          ? new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0)
+          : [...previous.latency];
+      if (latencyMs !== null) {
+        const bound = LATENCY_BOUNDS_MS.findIndex((b) => latencyMs <= b);
+        const at = bound === -1 ? LATENCY_BOUNDS_MS.length : bound;
+        latency[at] = (latency[at] ?? 0) + 1;
+      }
+      return {
+        minute,
+        attempts: (previous?.attempts ?? 0) + 1,
+        failures: (previous?.failures ?? 0) + (failed ? 1 : 0),
+        latency,
+      };
+    },
+  );
 }
 
 function addToSeconds(
@@ -217,22 +249,17 @@ function addToSeconds(
   windowMs: number,
 ): SecondBucket[] {
   const second = Math.floor(t / 1000);
-  const oldest = Math.floor((asOf - windowMs) / 1000);
-  const kept = seconds.filter((b) => b.second > oldest);
-  if (second <= oldest) return kept;
-  const index = kept.findIndex((b) => b.second === second);
-  const bucket = index >= 0 ? kept[index] : undefined;
-  const updated = {
+  return addToBuckets(
+    seconds,
+    (b) => b.second,
     second,
-    attempts: (bucket?.attempts ?? 0) + 1,
-    failures: (bucket?.failures ?? 0) + (failed ? 1 : 0),
-  };
-  if (index >= 0) kept[index] = updated;
-  else {
-    kept.push(updated);
-    kept.sort((a, b) => a.second - b.second);
-  }
-  return kept;
+    Math.floor((asOf - windowMs) / 1000),
+    (previous) => ({
+      second,
+      attempts: (previous?.attempts ?? 0) + 1,
+      failures: (previous?.failures ?? 0) + (failed ? 1 : 0),
+    }),
+  );
 }
 
 export function windowTotals(
