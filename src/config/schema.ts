@@ -98,6 +98,10 @@ export const configSchema = z
         ),
       )
       .prefault({}),
+    /** How long an open circuit stays open before one probe. @defaultValue `30s` */
+    breakerOpenFor: duration.prefault('30s'),
+    /** Consecutive failures that open the circuit. @defaultValue 5 */
+    breakerConsecutiveFailures: int(1, 1000).default(5),
     /** Partitions of every topic `kretry topics create` makes. @defaultValue 6 */
     partitions: int(1, 10_000).default(6),
     /** @defaultValue min(3, number of brokers) */
@@ -138,6 +142,8 @@ export const ENV_NAMES = {
   allowedTargetCidrs: 'KRETRY_ALLOWED_TARGET_CIDRS',
   disableOn404: 'KRETRY_DISABLE_ON_404',
   endpointSecrets: 'KRETRY_ENDPOINT_SECRETS',
+  breakerOpenFor: 'KRETRY_BREAKER_OPEN_FOR',
+  breakerConsecutiveFailures: 'KRETRY_BREAKER_CONSECUTIVE_FAILURES',
   partitions: 'KRETRY_PARTITIONS',
   replicationFactor: 'KRETRY_REPLICATION_FACTOR',
   concurrency: 'KRETRY_CONCURRENCY',

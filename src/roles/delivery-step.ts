@@ -7,6 +7,9 @@ import type { OutputRecord } from '../kafka/due-consumer.js';
 import type { AttemptSummaryValue, DeadLetterValue, DeliveryRequestValue } from '../kafka/records.js';
 import type { Topology } from '../kafka/topology.js';
 import type { EngineMetrics } from '../observability/metrics.js';
+import type { EndpointHealthValue } from '../kafka/health-record.js';
+import { gate } from '../domain/health/gate.js';
+import { skipToNextTier } from '../domain/route.js';
 
 export interface StepContext {
   readonly topology: Topology;
@@ -17,6 +20,11 @@ export interface StepContext {
   readonly now: () => number;
   readonly random: () => number;
   readonly metrics: EngineMetrics;
+  /** The endpoint-state table, when the gate is on (lifecycle step 1). */
+  readonly endpointState?: { get(endpointId: string): EndpointHealthValue | undefined } | undefined;
+  readonly breakerOpenForMs: number;
+  /** Endpoints with a probe in flight in this process: one probe at a time. */
+  readonly probes: Set<string>;
 }
 
 /** Where a delivery stands before this attempt. */
@@ -60,7 +68,28 @@ export async function attemptAndRoute(
   if (before.dueAt !== null)
     ctx.metrics.lateness.observe({ tier: tierLabel }, Math.max(0, ctx.now() - before.dueAt) / 1000);
 
-  const report = await ctx.attempter.attempt(request.endpointId, request);
+  const view = ctx.endpointState?.get(request.endpointId);
+  const now = ctx.now();
+  const gateDecision = gate(
+    view && {
+      circuit: view.circuit,
+      circuitChangedAt: view.circuitChangedAt,
+      disabled: view.disabledReason !== null,
+    },
+    now,
+    ctx.breakerOpenForMs,
+    ctx.probes.has(request.endpointId),
+  );
+  if (gateDecision !== 'attempt') return skipped(ctx, request, before, policy, gateDecision, tierLabel, now);
+
+  const probe = view !== undefined && view.circuit !== 'closed';
+  if (probe) ctx.probes.add(request.endpointId);
+  let report: AttemptReport;
+  try {
+    report = await ctx.attempter.attempt(request.endpointId, request);
+  } finally {
+    if (probe) ctx.probes.delete(request.endpointId);
+  }
   const outcome = classify(report.result, ctx.classifyOptions);
   ctx.metrics.attempts.inc({ outcome: outcome.kind, tier: tierLabel });
   ctx.metrics.attemptDuration.observe(report.latencyMs / 1000);
@@ -130,6 +159,86 @@ export async function attemptAndRoute(
         ),
       ];
   }
+}
+
+/** No HTTP call: the endpoint is disabled (dead letter) or its circuit is open (next tier, same attempt). */
+function skipped(
+  ctx: StepContext,
+  request: DeliveryRequestValue,
+  before: Before,
+  policy: RetryPolicy,
+  decision: 'skip' | 'disabled',
+  tierLabel: string,
+  now: number,
+): OutputRecord[] {
+  const errorClass = decision === 'disabled' ? 'endpoint_disabled' : 'circuit_open';
+  ctx.metrics.attempts.inc({ outcome: 'skipped', tier: tierLabel });
+  const summary: AttemptSummaryValue = {
+    attempt: before.attempt,
+    at: now,
+    outcome: 'skipped',
+    status: null,
+    errorClass,
+    latencyMs: null,
+  };
+  const history = [...before.history, summary];
+  const recorded: OutputRecord = {
+    topic: ctx.topology.attempts,
+    key: request.endpointId,
+    value: ctx.codecs.attempts.encode({
+      deliveryId: request.deliveryId,
+      endpointId: request.endpointId,
+      attempt: before.attempt,
+      eventTime: now,
+      outcome: 'skipped',
+      status: null,
+      errorClass,
+      latencyMs: null,
+      tierIndex: before.tierIndex < 0 ? null : before.tierIndex,
+      dueAt: before.dueAt,
+      disablesEndpoint: false,
+    }),
+  };
+  // The age limit counts from the first attempt; a delivery never attempted counts from now.
+  const firstAttemptAt = before.firstAttemptAt ?? now;
+  const next =
+    decision === 'disabled'
+      ? ({ kind: 'dead-letter', reason: 'endpoint_disabled' } as const)
+      : skipToNextTier(
+          { attempt: before.attempt, tierIndex: before.tierIndex, firstAttemptAt, policy },
+          now,
+          ctx.random(),
+        );
+  if (next.kind === 'schedule') {
+    const tier = tierTopicOf(ctx, policy, next.tierIndex);
+    return [
+      recorded,
+      {
+        topic: tier.topic,
+        key: request.endpointId,
+        value: tier.codec.encode({
+          request,
+          attempt: next.attempt,
+          tierIndex: next.tierIndex,
+          dueAt: next.dueAt,
+          scheduledAt: now,
+          firstAttemptAt,
+          history,
+        }),
+      },
+    ];
+  }
+  const reason = next.kind === 'dead-letter' ? next.reason : 'exhausted';
+  return [
+    recorded,
+    deadLetter(
+      ctx,
+      request,
+      reason,
+      { history, firstAttemptAt: before.firstAttemptAt },
+      { lastError: errorClass },
+    ),
+  ];
 }
 
 function summarize(attempt: number, report: AttemptReport, outcome: Outcome): AttemptSummaryValue {

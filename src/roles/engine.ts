@@ -10,7 +10,8 @@ import { createRegistryClient } from '../kafka/value-codec.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { StepContext } from './delivery-step.js';
-import { DEFAULT_HEALTH_POLICY } from '../domain/health/endpoint-health.js';
+import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health/endpoint-health.js';
+import { EndpointStateTable } from '../kafka/endpoint-state-table.js';
 import { dispatcher } from './dispatcher.js';
 import { Projection } from './projection.js';
 import { tierWorkers } from './tiers.js';
@@ -66,7 +67,29 @@ export async function startEngine(
     now,
   });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const gated = roles.includes('dispatcher') || roles.includes('tiers');
+  const endpointState = gated
+    ? new EndpointStateTable(
+        kafka,
+        admin,
+        names.endpointState,
+        codecs.endpointState,
+        logger.child({ component: 'endpoint-state' }),
+      )
+    : undefined;
+  await endpointState?.start();
+  const healthPolicy: HealthPolicy = {
+    ...DEFAULT_HEALTH_POLICY,
+    breaker: {
+      ...DEFAULT_HEALTH_POLICY.breaker,
+      openForMs: config.breakerOpenFor,
+      consecutiveFailures: config.breakerConsecutiveFailures,
+    },
+  };
   const step: StepContext = {
+    endpointState,
+    breakerOpenForMs: config.breakerOpenFor,
+    probes: new Set(),
     topology: names,
     codecs,
     attempter,
@@ -108,7 +131,7 @@ export async function startEngine(
         admin,
         topology: names,
         codecs,
-        policy: DEFAULT_HEALTH_POLICY,
+        policy: healthPolicy,
         sessionTimeoutMs: config.sessionTimeout,
         logger: logger.child({ role: 'projection' }),
       })
@@ -121,6 +144,7 @@ export async function startEngine(
     async stop() {
       await Promise.all([...workers.map((w) => w.stop(config.shutdownTimeout)), projection?.stop()]);
       await attempter.close();
+      await endpointState?.stop();
       await admin.disconnect();
       logger.info('kretry stopped');
     },

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../observability/logger.js';
+import type { EndpointHealthValue } from './health-record.js';
+import { RESTORE_MARKER_PREFIX } from './restore-partitions.js';
+import type { ValueCodec } from './value-codec.js';
+
+/**
+ * The endpoint-state topic as an in-memory table, read to the end at start and followed after.
+ * "The end" is found with a marker tombstone written to every partition at start (see
+ * restorePartitions for why the log end offset cannot be used). The view lags the projection by
+ * its commit interval plus one fetch: the README states the bound.
+ */
+export class EndpointStateTable {
+  readonly #values = new Map<string, EndpointHealthValue>();
+  #consumer: Consumer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly topic: string,
+    private readonly codec: ValueCodec<EndpointHealthValue>,
+    private readonly logger: Logger,
+  ) {}
+
+  get(endpointId: string): EndpointHealthValue | undefined {
+    return this.#values.get(endpointId);
+  }
+
+  async start(): Promise<void> {
+    const [metadata] = (await this.admin.fetchTopicMetadata({ topics: [this.topic] })).topics;
+    const partitions = metadata?.partitions.map((p) => p.partitionId) ?? [];
+    const marker = `${RESTORE_MARKER_PREFIX}table-${randomUUID()}`;
+    const pending = new Set(partitions);
+    let caughtUp: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (caughtUp = resolve));
+    const groupId = `kretry-table-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
+    this.#consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const key = message.key?.toString() ?? '';
+        if (key === marker) {
+          pending.delete(partition);
+          if (pending.size === 0) caughtUp();
+          return;
+        }
+        if (key.startsWith(RESTORE_MARKER_PREFIX)) return;
+        if (message.value === null) {
+          this.#values.delete(key);
+          return;
+        }
+        try {
+          this.#values.set(key, await this.codec.decode(message.value));
+        } catch (error) {
+          this.logger.error({ err: error, key }, 'endpoint-state: undecodable snapshot ignored');
+        }
+      },
+    });
+    const producer = this.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: this.topic,
+      messages: partitions.map((partition) => ({ key: marker, value: null, partition })),
+    });
+    await producer.disconnect();
+    if (partitions.length > 0) await ready;
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer?.disconnect();
+  }
+}
