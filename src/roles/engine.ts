@@ -12,6 +12,7 @@ import { createMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { StepContext } from './delivery-step.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health/endpoint-health.js';
 import { EndpointStateTable } from '../kafka/endpoint-state-table.js';
+import type { EndpointHealthValue } from '../kafka/health-record.js';
 import { dispatcher } from './dispatcher.js';
 import { Projection } from './projection.js';
 import { tierWorkers } from './tiers.js';
@@ -23,6 +24,8 @@ export interface ConnectedConfig extends Config {
 
 export interface Engine {
   readonly metrics: EngineMetrics;
+  /** This process's view of an endpoint's health (undefined when it runs no gated role, or knows none). */
+  endpointHealth(endpointId: string): EndpointHealthValue | undefined;
   /** Graceful: stop fetching, finish in-flight attempts within the deadline, commit, leave the groups. */
   stop(): Promise<void>;
 }
@@ -141,6 +144,7 @@ export async function startEngine(
 
   return {
     metrics,
+    endpointHealth: (endpointId) => endpointState?.get(endpointId),
     async stop() {
       await Promise.all([...workers.map((w) => w.stop(config.shutdownTimeout)), projection?.stop()]);
       await attempter.close();

@@ -127,6 +127,10 @@ function openPeriodOver(health: EndpointHealth, t: number, breaker: BreakerPolic
   return health;
 }
 
+/**
+ * Only a failure can trip the breaker, and a successful probe starts the rate window afresh: the
+ * failures that opened the circuit must not reopen it right after it closed.
+ */
 function moveCircuit(
   health: EndpointHealth,
   failed: boolean,
@@ -135,13 +139,16 @@ function moveCircuit(
 ): EndpointHealth {
   switch (health.circuit) {
     case 'half_open':
-      return {
-        ...health,
-        circuit: transition('half_open', failed ? 'probe_failed' : 'probe_succeeded'),
-        circuitChangedAt: t,
-      };
+      return failed
+        ? { ...health, circuit: transition('half_open', 'probe_failed'), circuitChangedAt: t }
+        : {
+            ...health,
+            circuit: transition('half_open', 'probe_succeeded'),
+            circuitChangedAt: t,
+            seconds: [],
+          };
     case 'closed':
-      return shouldTrip(health, breaker)
+      return failed && shouldTrip(health, breaker)
         ? { ...health, circuit: transition('closed', 'trip'), circuitChangedAt: t }
         : health;
     case 'open':

@@ -39,6 +39,15 @@ describe('endpoint health fold', () => {
     expect(probe.failingSince).toBeNull();
   });
 
+  it('does not reopen on the successes that follow a good probe', () => {
+    const opened = foldAll([0, 1, 2, 3, 4].map((s) => event(s * 1000, 'retryable')));
+    const recovered = foldAll(
+      [40, 41, 42, 43, 44, 45].map((s) => event(s * 1000, 'success')),
+      opened,
+    );
+    expect(recovered?.circuit).toBe('closed');
+  });
+
   it('reopens on a failed probe', () => {
     const opened = foldAll([0, 1, 2, 3, 4].map((s) => event(s * 1000, 'retryable')));
     const probe = foldAttempt(opened, event(40_000, 'retryable'));
@@ -46,13 +55,13 @@ describe('endpoint health fold', () => {
     expect(probe.circuitChangedAt).toBe(T0 + 40_000);
   });
 
-  it('opens at 50 % failures over 10 attempts within 60 s', () => {
+  it('opens on the failure that makes 50 % of at least 10 attempts within 60 s', () => {
     const mixed = Array.from({ length: 10 }, (_, i) =>
-      event(i * 1000, i % 2 === 0 ? 'retryable' : 'success'),
+      event(i * 1000, i % 2 === 1 ? 'retryable' : 'success'),
     );
     expect(foldAll(mixed)?.circuit).toBe('open');
     const spread = Array.from({ length: 10 }, (_, i) =>
-      event(i * 61_000, i % 2 === 0 ? 'retryable' : 'success'),
+      event(i * 61_000, i % 2 === 1 ? 'retryable' : 'success'),
     );
     expect(foldAll(spread)?.circuit).toBe('closed');
   });
