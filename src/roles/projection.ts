@@ -78,6 +78,10 @@ export class Projection {
       sessionTimeout: this.#deps.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.#deps.sessionTimeoutMs / 10)),
       maxWaitTimeInMs: 200,
+      // Large fetches: each batch rewrites the snapshot of every endpoint it touched, so fewer,
+      // bigger batches mean far fewer snapshot writes per event when catching up.
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
     });
     this.#consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
