@@ -96,23 +96,13 @@ export async function attemptAndRoute(
   const firstAttemptAt = before.firstAttemptAt ?? report.startedAt;
   const summary = summarize(before.attempt, report, outcome);
   const history = [...before.history, summary];
-  const recorded: OutputRecord = {
-    topic: ctx.topology.attempts,
-    key: request.endpointId,
-    value: ctx.codecs.attempts.encode({
-      deliveryId: request.deliveryId,
-      endpointId: request.endpointId,
-      attempt: before.attempt,
-      eventTime: report.startedAt,
-      outcome: summary.outcome,
-      status: summary.status,
-      errorClass: summary.errorClass,
-      latencyMs: summary.latencyMs,
-      tierIndex: before.tierIndex < 0 ? null : before.tierIndex,
-      dueAt: before.dueAt,
-      disablesEndpoint: outcome.kind === 'permanent' && outcome.disablesEndpoint,
-    }),
-  };
+  const recorded = attemptRecorded(
+    ctx,
+    request,
+    before,
+    summary,
+    outcome.kind === 'permanent' && outcome.disablesEndpoint,
+  );
 
   const decision = route(
     { attempt: before.attempt, tierIndex: before.tierIndex, firstAttemptAt, policy },
@@ -182,23 +172,7 @@ function skipped(
     latencyMs: null,
   };
   const history = [...before.history, summary];
-  const recorded: OutputRecord = {
-    topic: ctx.topology.attempts,
-    key: request.endpointId,
-    value: ctx.codecs.attempts.encode({
-      deliveryId: request.deliveryId,
-      endpointId: request.endpointId,
-      attempt: before.attempt,
-      eventTime: now,
-      outcome: 'skipped',
-      status: null,
-      errorClass,
-      latencyMs: null,
-      tierIndex: before.tierIndex < 0 ? null : before.tierIndex,
-      dueAt: before.dueAt,
-      disablesEndpoint: false,
-    }),
-  };
+  const recorded = attemptRecorded(ctx, request, before, summary, false);
   // The age limit counts from the first attempt; a delivery never attempted counts from now.
   const firstAttemptAt = before.firstAttemptAt ?? now;
   const next =
@@ -239,6 +213,33 @@ function skipped(
       { lastError: errorClass },
     ),
   ];
+}
+
+/** The AttemptRecorded for an attempt (or skip) summarised by `summary`, made from `before`. */
+function attemptRecorded(
+  ctx: StepContext,
+  request: DeliveryRequestValue,
+  before: Before,
+  summary: AttemptSummaryValue,
+  disablesEndpoint: boolean,
+): OutputRecord {
+  return {
+    topic: ctx.topology.attempts,
+    key: request.endpointId,
+    value: ctx.codecs.attempts.encode({
+      deliveryId: request.deliveryId,
+      endpointId: request.endpointId,
+      attempt: before.attempt,
+      eventTime: summary.at,
+      outcome: summary.outcome,
+      status: summary.status,
+      errorClass: summary.errorClass,
+      latencyMs: summary.latencyMs,
+      tierIndex: before.tierIndex < 0 ? null : before.tierIndex,
+      dueAt: before.dueAt,
+      disablesEndpoint,
+    }),
+  };
 }
 
 function summarize(attempt: number, report: AttemptReport, outcome: Outcome): AttemptSummaryValue {
