@@ -29,6 +29,7 @@ function event(i: number): AttemptRecordedValue {
     tierIndex: null,
     dueAt: null,
     disablesEndpoint: false,
+    operatorAction: null,
   };
 }
 

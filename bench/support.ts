@@ -46,6 +46,7 @@ export async function deployment(env: Record<string, string>): Promise<Deploymen
       env: {
         KRETRY_TOPIC_PREFIX: `bench${randomUUID().slice(0, 6)}.`,
         KRETRY_PARTITIONS: '6',
+        KRETRY_API_PORT: '0',
         KRETRY_ALLOW_PRIVATE_TARGETS: 'true',
         ...env,
       },

@@ -30,7 +30,7 @@ const booleanFlag = z
 const int = (min: number, max: number): z.ZodType<number, unknown> =>
   z.coerce.number().int().min(min).max(max);
 
-export const ROLES = ['dispatcher', 'tiers', 'projection'] as const;
+export const ROLES = ['dispatcher', 'tiers', 'projection', 'api'] as const;
 export type Role = (typeof ROLES)[number];
 
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-f:]+\/\d{1,3})$/i;
@@ -114,7 +114,15 @@ export const configSchema = z
     sessionTimeout: duration.prefault('30s'),
     /** How long shutdown waits for in-flight attempts. @defaultValue `30s` */
     shutdownTimeout: duration.prefault('30s'),
-    /** @defaultValue `dispatcher,tiers,projection` */
+    /** Admin API, `/metrics`, `/healthz`, `/readyz` (role `api`); 0 picks a free port. @defaultValue 8080 */
+    apiPort: int(0, 65_535).default(8080),
+    /** Address the admin API listens on; `0.0.0.0` for every interface. @defaultValue `127.0.0.1` */
+    apiHost: z.string().min(1).default('127.0.0.1'),
+    /** Bearer token the admin API requires (all routes but `/healthz`, `/readyz`). @defaultValue unset: no auth */
+    apiToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Endpoints with their own metric series (the most failing ones); 0 for none. @defaultValue 10 */
+    metricsTopEndpoints: int(0, 1000).default(10),
+    /** @defaultValue `dispatcher,tiers,projection,api` */
     roles: list
       .pipe(z.array(z.enum(ROLES, { error: `must be among ${ROLES.join(', ')}` })).min(1))
       .prefault([...ROLES]),
@@ -150,6 +158,10 @@ export const ENV_NAMES = {
   tierLookahead: 'KRETRY_TIER_LOOKAHEAD',
   sessionTimeout: 'KRETRY_SESSION_TIMEOUT',
   shutdownTimeout: 'KRETRY_SHUTDOWN_TIMEOUT',
+  apiPort: 'KRETRY_API_PORT',
+  apiHost: 'KRETRY_API_HOST',
+  apiToken: 'KRETRY_API_TOKEN',
+  metricsTopEndpoints: 'KRETRY_METRICS_TOP_ENDPOINTS',
   roles: 'KRETRY_ROLES',
   logLevel: 'KRETRY_LOG_LEVEL',
 } as const satisfies Record<keyof Config, `KRETRY_${string}`>;

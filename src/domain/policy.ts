@@ -88,3 +88,20 @@ export function jitteredDelayMs(delayMs: number, jitter: number, random: number)
 export function longestTierMs(policy: RetryPolicy): number {
   return Math.max(...policy.tiersMs);
 }
+
+/**
+ * An endpoint's override under a delivery's own: the delivery wins field by field, the endpoint's
+ * fills the gaps, and the engine's policy the rest (through effectivePolicy).
+ */
+export function layerOverrides(
+  endpoint: PolicyOverride | null,
+  delivery: PolicyOverride | null,
+): PolicyOverride | null {
+  if (endpoint === null) return delivery;
+  if (delivery === null) return endpoint;
+  return {
+    maxAttempts: delivery.maxAttempts ?? endpoint.maxAttempts,
+    maxAgeMs: delivery.maxAgeMs ?? endpoint.maxAgeMs,
+    tiers: delivery.tiers ?? endpoint.tiers,
+  };
+}

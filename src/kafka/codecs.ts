@@ -3,6 +3,7 @@ import type { EndpointHealthValue } from './health-record.js';
 import type {
   AttemptRecordedValue,
   DeadLetterValue,
+  EndpointConfigValue,
   DeliveryRequestValue,
   ScheduledAttemptValue,
 } from './records.js';
@@ -17,18 +18,20 @@ export interface Codecs {
   readonly dlq: ValueCodec<DeadLetterValue>;
   readonly attempts: ValueCodec<AttemptRecordedValue>;
   readonly endpointState: ValueCodec<EndpointHealthValue>;
+  readonly endpoints: ValueCodec<EndpointConfigValue>;
 }
 
 /** Registers every value schema under its topic's subject (done at every start; idempotent). */
 export async function registerCodecs(registry: SchemaRegistry, topology: Topology): Promise<Codecs> {
-  const [ingest, dlq, attempts, endpointState, ...tiers] = await Promise.all([
+  const [ingest, dlq, attempts, endpointState, endpoints, ...tiers] = await Promise.all([
     registerValueCodec<DeliveryRequestValue>(registry, topology.ingest, schema('DeliveryRequest')),
     registerValueCodec<DeadLetterValue>(registry, topology.dlq, schema('DeadLetter')),
     registerValueCodec<AttemptRecordedValue>(registry, topology.attempts, schema('AttemptRecorded')),
     registerValueCodec<EndpointHealthValue>(registry, topology.endpointState, schema('EndpointHealth')),
+    registerValueCodec<EndpointConfigValue>(registry, topology.endpoints, schema('EndpointConfig')),
     ...topology.tiers.map((tier) =>
       registerValueCodec<ScheduledAttemptValue>(registry, tier.topic, schema('ScheduledAttempt')),
     ),
   ]);
-  return { ingest, dlq, attempts, endpointState, tiers };
+  return { ingest, dlq, attempts, endpointState, endpoints, tiers };
 }

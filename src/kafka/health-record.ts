@@ -11,6 +11,7 @@ export interface EndpointHealthValue {
   readonly circuitChangedAt: number;
   readonly disabledReason: NonNullable<EndpointHealth['disabled']>['reason'] | null;
   readonly disabledAt: number | null;
+  readonly enabledAt: number | null;
   readonly consecutiveFailures: number;
   readonly failingSince: number | null;
   readonly lastSuccessAt: number | null;
@@ -36,6 +37,7 @@ export function toHealthValue(health: EndpointHealth, throughOffset: number): En
     circuitChangedAt: health.circuitChangedAt,
     disabledReason: health.disabled?.reason ?? null,
     disabledAt: health.disabled?.at ?? null,
+    enabledAt: health.enabledAt,
     consecutiveFailures: health.consecutiveFailures,
     failingSince: health.failingSince,
     lastSuccessAt: health.lastSuccessAt,
@@ -81,5 +83,6 @@ export function fromHealthValue(value: EndpointHealthValue): EndpointHealth {
       value.disabledReason === null || value.disabledAt === null
         ? null
         : { reason: value.disabledReason, at: value.disabledAt },
+    enabledAt: value.enabledAt,
   };
 }

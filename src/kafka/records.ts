@@ -1,3 +1,4 @@
+import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import type { AttemptOutcome } from '../domain/attempt-outcome.js';
 import type { DeadLetterReason } from '../domain/route.js';
 
@@ -11,11 +12,7 @@ export interface DeliveryRequestValue {
   readonly body: Buffer;
   readonly contentType: string;
   readonly createdAt: number;
-  readonly policy: null | {
-    readonly maxAttempts: number | null;
-    readonly maxAgeMs: number | null;
-    readonly tiers: readonly number[] | null;
-  };
+  readonly policy: PolicyOverrideValue | null;
 }
 
 export interface AttemptSummaryValue {
@@ -49,6 +46,7 @@ export interface AttemptRecordedValue {
   readonly tierIndex: number | null;
   readonly dueAt: number | null;
   readonly disablesEndpoint: boolean;
+  readonly operatorAction: OperatorAction | null;
 }
 
 export interface DeadLetterValue {
@@ -62,4 +60,24 @@ export interface DeadLetterValue {
   readonly attempts: readonly AttemptSummaryValue[];
   readonly rawValue: Buffer | null;
   readonly source: null | { readonly topic: string; readonly partition: number; readonly offset: string };
+}
+
+export interface PolicyOverrideValue {
+  readonly maxAttempts: number | null;
+  readonly maxAgeMs: number | null;
+  readonly tiers: readonly number[] | null;
+}
+
+/** An endpoint's configuration on the compacted `endpoints` topic (schemas/EndpointConfig.avsc). */
+export interface EndpointConfigValue {
+  readonly endpointId: string;
+  readonly url: string | null;
+  /** Literal `whsec_…` secrets or `env:NAME` references; never leave the engine. */
+  readonly secrets: readonly string[];
+  readonly policy: PolicyOverrideValue | null;
+  readonly enabled: boolean;
+  readonly disableOn404: boolean | null;
+  readonly enabledAt: number | null;
+  readonly circuitResetAt: number | null;
+  readonly updatedAt: number;
 }

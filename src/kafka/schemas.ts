@@ -15,6 +15,7 @@ export const SCHEMA_FILES = [
   'AttemptRecorded',
   'DeadLetter',
   'EndpointHealth',
+  'EndpointConfig',
 ] as const;
 
 export type SchemaName = (typeof SCHEMA_FILES)[number];

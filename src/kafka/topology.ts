@@ -15,6 +15,7 @@ export interface TopicSpec {
 
 /** Every topic and group name of one kretry deployment, derived from its configuration alone. */
 export interface Topology {
+  readonly prefix: string;
   readonly ingest: string;
   readonly dlq: string;
   readonly attempts: string;
@@ -23,11 +24,15 @@ export interface Topology {
   /** Tier topics in tier order: `retry-2m`, `retry-4m`, … */
   readonly tiers: readonly { readonly delayMs: number; readonly topic: string; readonly group: string }[];
   readonly dispatcherGroup: string;
+  readonly projectionGroup: string;
+  /** The group `kretry redrive` reads the dlq with: its offsets remember what was re-injected. */
+  readonly redriveGroup: string;
 }
 
 export function topology(config: TopologyConfig): Topology {
   const p = config.topicPrefix;
   return {
+    prefix: p,
     ingest: `${p}ingest`,
     dlq: `${p}dlq`,
     attempts: `${p}attempts`,
@@ -38,6 +43,8 @@ export function topology(config: TopologyConfig): Topology {
       return { delayMs, topic: `${p}${name}`, group: `${p}tier-${name}` };
     }),
     dispatcherGroup: `${p}dispatcher`,
+    projectionGroup: `${p}projection`,
+    redriveGroup: `${p}redrive`,
   };
 }
 

@@ -1,14 +1,19 @@
 import { classify, type ClassifyOptions, type Outcome } from '../domain/classify.js';
-import { effectivePolicy, type RetryPolicy } from '../domain/policy.js';
+import { effectivePolicy, layerOverrides, type RetryPolicy } from '../domain/policy.js';
 import { route, tierSlot, type DeadLetterReason } from '../domain/route.js';
 import type { AttemptReport, HttpAttempter } from '../delivery/attempt.js';
 import type { Codecs } from '../kafka/codecs.js';
 import type { OutputRecord } from '../kafka/due-consumer.js';
-import type { AttemptSummaryValue, DeadLetterValue, DeliveryRequestValue } from '../kafka/records.js';
+import type {
+  AttemptSummaryValue,
+  DeadLetterValue,
+  DeliveryRequestValue,
+  EndpointConfigValue,
+} from '../kafka/records.js';
 import type { Topology } from '../kafka/topology.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
-import { gate } from '../domain/health/gate.js';
+import { gate, gateView } from '../domain/health/gate.js';
 import { skipToNextTier } from '../domain/route.js';
 
 export interface StepContext {
@@ -22,6 +27,8 @@ export interface StepContext {
   readonly metrics: EngineMetrics;
   /** The endpoint-state table, when the gate is on (lifecycle step 1). */
   readonly endpointState?: { get(endpointId: string): EndpointHealthValue | undefined } | undefined;
+  /** The endpoints table (operator configuration), when the gate is on. */
+  readonly endpoints?: { get(endpointId: string): EndpointConfigValue | undefined } | undefined;
   readonly breakerOpenForMs: number;
   /** Endpoints with a probe in flight in this process: one probe at a time. */
   readonly probes: Set<string>;
@@ -55,7 +62,8 @@ export async function attemptAndRoute(
   request: DeliveryRequestValue,
   before: Before,
 ): Promise<OutputRecord[]> {
-  const resolved = effectivePolicy(ctx.basePolicy, request.policy);
+  const settings = ctx.endpoints?.get(request.endpointId);
+  const resolved = effectivePolicy(ctx.basePolicy, layerOverrides(settings?.policy ?? null, request.policy));
   if ('problem' in resolved) {
     return [
       deadLetter(ctx, request, 'invalid_record', before, {
@@ -68,18 +76,9 @@ export async function attemptAndRoute(
   if (before.dueAt !== null)
     ctx.metrics.lateness.observe({ tier: tierLabel }, Math.max(0, ctx.now() - before.dueAt) / 1000);
 
-  const view = ctx.endpointState?.get(request.endpointId);
+  const view = gateView(ctx.endpointState?.get(request.endpointId), settings);
   const now = ctx.now();
-  const gateDecision = gate(
-    view && {
-      circuit: view.circuit,
-      circuitChangedAt: view.circuitChangedAt,
-      disabled: view.disabledReason !== null,
-    },
-    now,
-    ctx.breakerOpenForMs,
-    ctx.probes.has(request.endpointId),
-  );
+  const gateDecision = gate(view, now, ctx.breakerOpenForMs, ctx.probes.has(request.endpointId));
   if (gateDecision !== 'attempt') return skipped(ctx, request, before, policy, gateDecision, tierLabel, now);
 
   const probe = view !== undefined && view.circuit !== 'closed';
@@ -90,7 +89,10 @@ export async function attemptAndRoute(
   } finally {
     if (probe) ctx.probes.delete(request.endpointId);
   }
-  const outcome = classify(report.result, ctx.classifyOptions);
+  const outcome = classify(report.result, {
+    ...ctx.classifyOptions,
+    disableOn404: settings?.disableOn404 ?? ctx.classifyOptions.disableOn404,
+  });
   ctx.metrics.attempts.inc({ outcome: outcome.kind, tier: tierLabel });
   ctx.metrics.attemptDuration.observe(report.latencyMs / 1000);
   const firstAttemptAt = before.firstAttemptAt ?? report.startedAt;
@@ -238,6 +240,7 @@ function attemptRecorded(
       tierIndex: before.tierIndex < 0 ? null : before.tierIndex,
       dueAt: before.dueAt,
       disablesEndpoint,
+      operatorAction: null,
     }),
   };
 }

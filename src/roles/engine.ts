@@ -1,3 +1,4 @@
+import type { Admin } from 'kafkajs';
 import type { Config, Role } from '../config/schema.js';
 import { createHttpAttempter } from '../delivery/attempt.js';
 import { KretryError } from '../errors.js';
@@ -11,8 +12,17 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { StepContext } from './delivery-step.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health/endpoint-health.js';
-import { EndpointStateTable } from '../kafka/endpoint-state-table.js';
+import { CompactedTable } from '../kafka/compacted-table.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
+import type { EndpointConfigValue } from '../kafka/records.js';
+import { DlqCounter } from '../kafka/dlq-counter.js';
+import { EndpointCommands } from '../operator/endpoint-commands.js';
+import { adminRoutes } from '../api/routes.js';
+import { startApiServer, type ApiServer } from '../api/server.js';
+import { collectStats, consumedTopics, emptyStateCounts } from '../api/stats.js';
+import { stateOf } from '../api/views.js';
+import { registerApiMetrics } from '../observability/api-metrics.js';
+import { resolveSecrets } from '../delivery/secret-refs.js';
 import { dispatcher } from './dispatcher.js';
 import { Projection } from './projection.js';
 import { tierWorkers } from './tiers.js';
@@ -26,6 +36,8 @@ export interface Engine {
   readonly metrics: EngineMetrics;
   /** This process's view of an endpoint's health (undefined when it runs no gated role, or knows none). */
   endpointHealth(endpointId: string): EndpointHealthValue | undefined;
+  /** The admin API's base URL, when this process runs the `api` role. */
+  readonly apiUrl: string | undefined;
   /** Graceful: stop fetching, finish in-flight attempts within the deadline, commit, leave the groups. */
   stop(): Promise<void>;
 }
@@ -66,13 +78,20 @@ export async function startEngine(
     responseBodyLimit: config.responseBodyLimit,
     allowPrivateTargets: config.allowPrivateTargets,
     allowedTargetCidrs: config.allowedTargetCidrs,
-    secretsFor: (endpointId) => config.endpointSecrets[endpointId] ?? [],
+    secretsFor: (endpointId) => {
+      const configured = endpoints?.get(endpointId)?.secrets ?? [];
+      return configured.length > 0
+        ? resolveSecrets(configured, endpointId, logger)
+        : (config.endpointSecrets[endpointId] ?? []);
+    },
     now,
   });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const gated = roles.includes('dispatcher') || roles.includes('tiers');
-  const endpointState = gated
-    ? new EndpointStateTable(
+  const withApi = roles.includes('api');
+  const tables = gated || withApi;
+  const endpointState = tables
+    ? new CompactedTable<EndpointHealthValue>(
         kafka,
         admin,
         names.endpointState,
@@ -80,7 +99,16 @@ export async function startEngine(
         logger.child({ component: 'endpoint-state' }),
       )
     : undefined;
-  await endpointState?.start();
+  const endpoints = tables
+    ? new CompactedTable<EndpointConfigValue>(
+        kafka,
+        admin,
+        names.endpoints,
+        codecs.endpoints,
+        logger.child({ component: 'endpoints' }),
+      )
+    : undefined;
+  await Promise.all([endpointState?.start(), endpoints?.start()]);
   const healthPolicy: HealthPolicy = {
     ...DEFAULT_HEALTH_POLICY,
     breaker: {
@@ -91,6 +119,7 @@ export async function startEngine(
   };
   const step: StepContext = {
     endpointState,
+    endpoints,
     breakerOpenForMs: config.breakerOpenFor,
     probes: new Set(),
     topology: names,
@@ -139,18 +168,109 @@ export async function startEngine(
         logger: logger.child({ role: 'projection' }),
       })
     : undefined;
+  let started = false;
+  let api: { server: ApiServer; commands: EndpointCommands; dlq: DlqCounter } | undefined;
+  if (withApi && endpointState !== undefined && endpoints !== undefined) {
+    api = await startApi(
+      config,
+      { kafka, admin, names, codecs, metrics, endpointState, endpoints, now, logger },
+      () => started,
+    );
+  }
   await Promise.all([...workers.map((w) => w.start()), projection?.start()]);
-  logger.info({ roles, brokers: config.brokers, topics: names.ingest }, 'kretry started');
+  started = true;
+  logger.info(
+    { roles, brokers: config.brokers, topics: names.ingest, api: api?.server.url },
+    'kretry started',
+  );
 
   return {
     metrics,
     endpointHealth: (endpointId) => endpointState?.get(endpointId),
+    apiUrl: api?.server.url,
     async stop() {
+      await api?.server.close();
       await Promise.all([...workers.map((w) => w.stop(config.shutdownTimeout)), projection?.stop()]);
       await attempter.close();
-      await endpointState?.stop();
+      await Promise.all([endpointState?.stop(), endpoints?.stop(), api?.commands.stop(), api?.dlq.stop()]);
       await admin.disconnect();
       logger.info('kretry stopped');
     },
   };
+}
+
+interface ApiParts {
+  readonly kafka: ReturnType<typeof createKafka>;
+  readonly admin: Admin;
+  readonly names: ReturnType<typeof topology>;
+  readonly codecs: Awaited<ReturnType<typeof registerCodecs>>;
+  readonly metrics: EngineMetrics;
+  readonly endpointState: CompactedTable<EndpointHealthValue>;
+  readonly endpoints: CompactedTable<EndpointConfigValue>;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/** Role `api`: operator commands, dead-letter counts, the gauges computed on scrape, the HTTP server. */
+async function startApi(
+  config: ConnectedConfig,
+  parts: ApiParts,
+  engineReady: () => boolean,
+): Promise<{ server: ApiServer; commands: EndpointCommands; dlq: DlqCounter }> {
+  const { kafka, admin, names, codecs, metrics, endpointState, endpoints, now, logger } = parts;
+  const log = logger.child({ role: 'api' });
+  const commands = new EndpointCommands({
+    kafka,
+    topology: names,
+    codecs,
+    current: (id) => endpoints.get(id),
+    now,
+    logger: log,
+  });
+  const dlq = new DlqCounter(kafka, names.dlq, codecs.dlq, log);
+  await Promise.all([commands.start(), dlq.start()]);
+  const stateCounts = () => {
+    const counts = emptyStateCounts();
+    for (const id of new Set([...endpointState.keys(), ...endpoints.keys()])) {
+      counts[stateOf(endpointState.get(id), commands.current(id))]++;
+    }
+    return counts;
+  };
+  registerApiMetrics({
+    registry: metrics.registry,
+    admin,
+    consumed: consumedTopics(names),
+    endpointStates: stateCounts,
+    failureRates: function* () {
+      for (const health of endpointState.values()) {
+        if (health.failureRate5m !== null) yield { id: health.endpointId, rate: health.failureRate5m };
+      }
+    },
+    topN: config.metricsTopEndpoints,
+    logger: log,
+  });
+  const server = await startApiServer({
+    host: config.apiHost,
+    port: config.apiPort,
+    token: config.apiToken,
+    logger: log,
+    routes: adminRoutes({
+      health: endpointState,
+      configs: endpoints,
+      commands,
+      registry: metrics.registry,
+      engineTiersMs: config.tiers,
+      engineReady,
+      stats: () =>
+        collectStats({
+          admin,
+          topology: names,
+          dlqCounts: () => dlq.counts(),
+          endpointStates: stateCounts,
+          now,
+        }),
+    }),
+  });
+  log.info({ url: server.url, auth: config.apiToken !== undefined }, 'admin API listening');
+  return { server, commands, dlq };
 }

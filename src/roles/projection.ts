@@ -48,7 +48,7 @@ function inChunks<M extends { value: Buffer }>(messages: readonly M[], maxBytes:
 }
 
 export function projectionGroup(topology: Topology): string {
-  return `${topology.dispatcherGroup.slice(0, -'dispatcher'.length)}projection`;
+  return topology.projectionGroup;
 }
 
 /**

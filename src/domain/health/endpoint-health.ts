@@ -10,9 +10,14 @@ export interface AttemptEvent {
   readonly errorClass: string | null;
   readonly latencyMs: number | null;
   readonly disablesEndpoint: boolean;
+  /** Set on an operator's command appended to the log (not an attempt): it folds in at its place. */
+  readonly operatorAction?: OperatorAction | null;
 }
 
-export type DisabledReason = 'gone' | 'not_found' | 'always_failing' | 'failing_too_long';
+export const OPERATOR_ACTIONS = ['enable', 'disable', 'reset_circuit'] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+
+export type DisabledReason = 'gone' | 'not_found' | 'always_failing' | 'failing_too_long' | 'manual';
 
 /** Upper bounds (ms) of the latency histogram kept per minute; the last bucket is open. */
 export const LATENCY_BOUNDS_MS = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000] as const;
@@ -51,6 +56,8 @@ export interface EndpointHealth {
   readonly circuit: CircuitState;
   readonly circuitChangedAt: number;
   readonly disabled: { readonly reason: DisabledReason; readonly at: number } | null;
+  /** When an operator last enabled the endpoint: the automatic disable rules watch it afresh from here. */
+  readonly enabledAt: number | null;
 }
 
 export interface HealthPolicy {
@@ -83,6 +90,7 @@ export function emptyHealth(endpointId: string, at: number): EndpointHealth {
     circuit: 'closed',
     circuitChangedAt: at,
     disabled: null,
+    enabledAt: null,
   };
 }
 
@@ -100,6 +108,7 @@ export function foldAttempt(
   const asOf = Math.max(start.asOf, t);
   let health: EndpointHealth = { ...start, asOf, firstSeenAt: Math.min(start.firstSeenAt, t) };
   health = openPeriodOver(health, t, policy.breaker);
+  if (event.operatorAction != null) return applyOperatorAction(health, event.operatorAction, t);
   if (event.outcome === 'skipped') return health;
 
   const failed = event.outcome !== 'success';
@@ -114,6 +123,32 @@ export function foldAttempt(
   };
   health = moveCircuit(health, failed, t, policy.breaker);
   return health.disabled === null ? disableIfDue(health, event, policy) : health;
+}
+
+/**
+ * An operator's command, folded at its place in the log so a rebuild reaches the same state.
+ * Enabling starts the failure streak and the 24 h watch afresh: otherwise the failures that
+ * disabled the endpoint would disable it again on the next attempt.
+ */
+function applyOperatorAction(health: EndpointHealth, action: OperatorAction, t: number): EndpointHealth {
+  const closed = (h: EndpointHealth): EndpointHealth =>
+    h.circuit === 'closed' && h.seconds.length === 0 && h.consecutiveFailures === 0
+      ? h
+      : {
+          ...h,
+          circuit: transition(h.circuit, 'reset'),
+          circuitChangedAt: h.circuit === 'closed' ? h.circuitChangedAt : t,
+          seconds: [],
+          consecutiveFailures: 0,
+        };
+  switch (action) {
+    case 'enable':
+      return { ...closed(health), disabled: null, enabledAt: t, failingSince: null };
+    case 'disable':
+      return { ...health, disabled: { reason: 'manual', at: t } };
+    case 'reset_circuit':
+      return closed(health);
+  }
 }
 
 function openPeriodOver(health: EndpointHealth, t: number, breaker: BreakerPolicy): EndpointHealth {
@@ -174,7 +209,7 @@ function disableIfDue(health: EndpointHealth, event: AttemptEvent, policy: Healt
   // "100 % failures over 24 h": only once the endpoint has been watched for a whole day.
   const day = windowTotals(health, DAY_MS);
   if (
-    t - health.firstSeenAt >= DAY_MS &&
+    t - Math.max(health.firstSeenAt, health.enabledAt ?? health.firstSeenAt) >= DAY_MS &&
     day.attempts >= policy.alwaysFailingMinAttempts &&
     day.failures === day.attempts
   ) {

@@ -29,6 +29,7 @@ function spawnEngine(fx: EngineFixture): ChildProcess {
     // Random failures trip circuits now and then; a short open period keeps the run short.
     KRETRY_BREAKER_OPEN_FOR: '1s',
     KRETRY_LOG_LEVEL: 'error',
+    KRETRY_API_PORT: '0',
   });
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
     cwd: packageRoot(),

@@ -32,6 +32,7 @@ function attempts(from: number, count: number): AttemptRecordedValue[] {
       tierIndex: null,
       dueAt: null,
       disablesEndpoint: false,
+      operatorAction: null,
     };
   });
 }

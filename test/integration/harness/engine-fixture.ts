@@ -44,6 +44,7 @@ export async function startEngineFixture(
       KRETRY_ALLOW_PRIVATE_TARGETS: 'true',
       KRETRY_LOG_LEVEL: 'warn',
       KRETRY_SHUTDOWN_TIMEOUT: '5s',
+      KRETRY_API_PORT: '0',
       ...env,
     },
   }) as ConnectedConfig;

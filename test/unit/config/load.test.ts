@@ -14,7 +14,7 @@ describe('loadConfig', () => {
     expect(config.topicPrefix).toBe('kretry.');
     expect(config.allowPrivateTargets).toBe(false);
     expect(config.brokers).toBeUndefined();
-    expect(config.roles).toEqual(['dispatcher', 'tiers', 'projection']);
+    expect(config.roles).toEqual(['dispatcher', 'tiers', 'projection', 'api']);
   });
 
   it('layers defaults < file < env < flags', () => {

@@ -16,6 +16,10 @@ const eventArb: fc.Arbitrary<AttemptEvent> = fc.record({
   errorClass: fc.option(fc.constantFrom('timeout', 'http_503'), { nil: null }),
   latencyMs: fc.option(fc.integer({ min: 0, max: 60_000 }), { nil: null }),
   disablesEndpoint: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
+  // Now and then an operator's command, folded at its place like any event.
+  operatorAction: fc
+    .integer({ min: 0, max: 29 })
+    .map((n) => (n === 0 ? 'enable' : n === 1 ? 'disable' : n === 2 ? 'reset_circuit' : null)),
 });
 
 /** A log in the order the attempts topic holds it: event times nearly, not strictly, increasing. */

@@ -106,4 +106,38 @@ describe('endpoint health fold', () => {
     expect(health?.minutes).toHaveLength(0);
     expect(health?.consecutiveFailures).toBe(0);
   });
+
+  it('re-enabling clears a disable and watches the endpoint afresh, so old failures do not disable it again', () => {
+    const day = Array.from({ length: 30 }, (_, i) => event(i * 3_600_000, 'retryable'));
+    const disabled = foldAll(day);
+    expect(disabled?.disabled?.reason).toBe('always_failing');
+    const enabledAt = 30 * 3_600_000;
+    const enabled = foldAttempt(disabled, event(enabledAt, 'skipped', { operatorAction: 'enable' }));
+    expect(enabled.disabled).toBeNull();
+    expect(enabled.enabledAt).toBe(T0 + enabledAt);
+    expect(enabled.circuit).toBe('closed');
+    expect(enabled.consecutiveFailures).toBe(0);
+    // One more failure an hour later: the 24 h rule needs a whole day watched since the enable.
+    const after = foldAttempt(enabled, event(enabledAt + 3_600_000, 'retryable'));
+    expect(after.disabled).toBeNull();
+    const dayLater = Array.from({ length: 25 }, (_, i) =>
+      event(enabledAt + (i + 1) * 3_600_000, 'retryable'),
+    ).reduce((h, e) => foldAttempt(h, e), enabled);
+    expect(dayLater.disabled?.reason).toBe('always_failing');
+  });
+
+  it('folds a manual disable and a circuit reset', () => {
+    const opened = foldAll([0, 1, 2, 3, 4].map((s) => event(s * 1000, 'retryable')));
+    expect(opened?.circuit).toBe('open');
+    const reset = foldAttempt(opened, event(5_000, 'skipped', { operatorAction: 'reset_circuit' }));
+    expect(reset.circuit).toBe('closed');
+    expect(reset.circuitChangedAt).toBe(T0 + 5_000);
+    expect(reset.consecutiveFailures).toBe(0);
+    // The failures that opened it are gone from the breaker window: one more does not re-trip it.
+    expect(foldAttempt(reset, event(6_000, 'retryable')).circuit).toBe('closed');
+    const off = foldAttempt(reset, event(7_000, 'skipped', { operatorAction: 'disable' }));
+    expect(off.disabled).toEqual({ reason: 'manual', at: T0 + 7_000 });
+    // A manual disable stays until an operator enables the endpoint, whatever attempts say.
+    expect(foldAttempt(off, event(8_000, 'success')).disabled?.reason).toBe('manual');
+  });
 });

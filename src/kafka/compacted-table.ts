@@ -1,30 +1,48 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
-import type { EndpointHealthValue } from './health-record.js';
 import { RESTORE_MARKER_PREFIX } from './restore-partitions.js';
 import type { ValueCodec } from './value-codec.js';
 
 /**
- * The endpoint-state topic as an in-memory table, read to the end at start and followed after.
- * "The end" is found with a marker tombstone written to every partition at start (see
- * restorePartitions for why the log end offset cannot be used). The view lags the projection by
- * its commit interval plus one fetch: the README states the bound.
+ * A compacted topic (endpoint-state, endpoints) as an in-memory table by key, read to the end at
+ * start and followed after. "The end" is found with a marker tombstone written to every partition
+ * at start (see restorePartitions for why the log end offset cannot be used). The view lags the
+ * writer by one fetch (maxWait 100 ms) plus the writer's own commit delay: the README states the
+ * bound.
  */
-export class EndpointStateTable {
-  readonly #values = new Map<string, EndpointHealthValue>();
+export class CompactedTable<V> {
+  readonly #values = new Map<string, V>();
   #consumer: Consumer | undefined;
+  #ready = false;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly topic: string,
-    private readonly codec: ValueCodec<EndpointHealthValue>,
+    private readonly codec: ValueCodec<V>,
     private readonly logger: Logger,
   ) {}
 
-  get(endpointId: string): EndpointHealthValue | undefined {
-    return this.#values.get(endpointId);
+  get(key: string): V | undefined {
+    return this.#values.get(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#values.keys();
+  }
+
+  values(): IterableIterator<V> {
+    return this.#values.values();
+  }
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  /** True once the table has read its topic to the end once. */
+  get ready(): boolean {
+    return this.#ready;
   }
 
   async start(): Promise<void> {
@@ -56,7 +74,7 @@ export class EndpointStateTable {
         try {
           this.#values.set(key, await this.codec.decode(message.value));
         } catch (error) {
-          this.logger.error({ err: error, key }, 'endpoint-state: undecodable snapshot ignored');
+          this.logger.error({ err: error, key, topic: this.topic }, 'undecodable record ignored');
         }
       },
     });
@@ -68,6 +86,7 @@ export class EndpointStateTable {
     });
     await producer.disconnect();
     if (partitions.length > 0) await ready;
+    this.#ready = true;
   }
 
   async stop(): Promise<void> {

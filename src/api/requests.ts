@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import { ENDPOINT_STATES } from '../domain/health/gate.js';
+
+const MAX_AGE_LIMIT_MS = 72 * 3_600_000;
+
+/** Endpoint ids in paths: any key a producer used, percent-decoded by the router. */
+export const endpointIdParam = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters');
+
+export const listQuery = z
+  .object({
+    state: z.enum(ENDPOINT_STATES).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    /** The last id of the previous page. */
+    after: z.string().max(256).optional(),
+  })
+  .strict();
+
+const durationMs = (what: string): z.ZodType<number, unknown> =>
+  z.union([z.string(), z.number().int().positive()]).transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what}: "${String(value)}" is not a duration such as 2m or 10h`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const SECRET = /^(whsec_[A-Za-z0-9+/]+={0,2}|env:[A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** `PUT /endpoints/{id}/config`; the engine's tiers bound what a policy may pick. */
+export function configBody(engineTiersMs: readonly number[]) {
+  const tiers = engineTiersMs.map((ms) => formatDuration(ms)).join(', ');
+  return z
+    .object({
+      url: z.url().nullable().optional(),
+      secrets: z
+        .array(z.string().regex(SECRET, 'must be a whsec_… secret (base64) or an env:NAME reference'))
+        .max(10, 'at most 10 secrets')
+        .optional(),
+      policy: z
+        .object({
+          maxAttempts: z.number().int().min(1).max(50).nullable().optional(),
+          maxAge: durationMs('maxAge')
+            .refine((ms) => ms <= MAX_AGE_LIMIT_MS, 'must be at most 72h')
+            .nullable()
+            .optional(),
+          tiers: z
+            .array(durationMs('tiers'))
+            .min(1, 'must not be empty')
+            .refine(
+              (list) => list.every((ms) => engineTiersMs.includes(ms)),
+              `each tier must be one of the engine's tiers: ${tiers}`,
+            )
+            .nullable()
+            .optional(),
+        })
+        .strict()
+        .nullable()
+        .optional(),
+      disableOn404: z.boolean().nullable().optional(),
+    })
+    .strict();
+}
+
+export type ConfigBody = z.output<ReturnType<typeof configBody>>;

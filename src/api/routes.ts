@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import type { EndpointHealthValue } from '../kafka/health-record.js';
+import type { EndpointConfigValue } from '../kafka/records.js';
+import type { EndpointCommands } from '../operator/endpoint-commands.js';
+import { packageRoot } from '../package-root.js';
+import { ApiError, parse, type Route } from './http.js';
+import { configBody, endpointIdParam, listQuery } from './requests.js';
+import { endpointDetail, endpointSummary, stateOf } from './views.js';
+
+export interface Table<V> {
+  get(key: string): V | undefined;
+  keys(): IterableIterator<string>;
+  readonly ready: boolean;
+}
+
+export interface AdminApiDeps {
+  readonly health: Table<EndpointHealthValue>;
+  readonly configs: Table<EndpointConfigValue>;
+  readonly commands: EndpointCommands;
+  readonly stats: () => Promise<unknown>;
+  readonly registry: Registry;
+  readonly engineTiersMs: readonly number[];
+  /** The engine's own readiness (its roles started), beside the tables'. */
+  readonly engineReady: () => boolean;
+}
+
+export function openApiPath(): string {
+  return join(packageRoot(), 'openapi', 'openapi.json');
+}
+
+/** Every route the admin API serves; openapi/openapi.json documents exactly these (a test checks). */
+export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
+  const { health, commands } = deps;
+  // Read-your-writes: a command's answer and the next GET show it before the table reads it back.
+  const config = (id: string): EndpointConfigValue | undefined => commands.current(id);
+  const idOf = (params: Readonly<Record<string, string>>): string =>
+    parse(endpointIdParam, params['id'], 'endpoint id');
+  const detail = (id: string) => ({ status: 200, body: endpointDetail(id, health.get(id), config(id)) });
+  const putConfig = configBody(deps.engineTiersMs);
+  let openapi: string | undefined;
+
+  return [
+    {
+      method: 'GET',
+      path: '/endpoints',
+      auth: true,
+      handler: ({ query }) => {
+        const { state, limit, after } = parse(listQuery, query, 'query');
+        const ids = [...new Set([...health.keys(), ...deps.configs.keys()])].sort();
+        const items: Record<string, unknown>[] = [];
+        let next: string | null = null;
+        for (const id of ids) {
+          if (after !== undefined && id <= after) continue;
+          if (state !== undefined && stateOf(health.get(id), config(id)) !== state) continue;
+          if (items.length === limit) {
+            next = items.at(-1)?.['id'] as string;
+            break;
+          }
+          items.push(endpointSummary(id, health.get(id), config(id)));
+        }
+        return { status: 200, body: { items, next } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/endpoints/{id}',
+      auth: true,
+      handler: ({ params }) => {
+        const id = idOf(params);
+        if (health.get(id) === undefined && config(id) === undefined) {
+          throw new ApiError(404, `endpoint ${JSON.stringify(id)} has no attempts and no configuration`);
+        }
+        return detail(id);
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/endpoints/{id}/config',
+      auth: true,
+      handler: async ({ params, body }) => {
+        const id = idOf(params);
+        const change = parse(putConfig, await body(), 'body');
+        await commands.putConfig(id, {
+          ...(change.url !== undefined && { url: change.url }),
+          ...(change.secrets !== undefined && { secrets: change.secrets }),
+          ...(change.disableOn404 !== undefined && { disableOn404: change.disableOn404 }),
+          ...(change.policy !== undefined && {
+            policy:
+              change.policy === null
+                ? null
+                : {
+                    maxAttempts: change.policy.maxAttempts ?? null,
+                    maxAgeMs: change.policy.maxAge ?? null,
+                    tiers: change.policy.tiers ?? null,
+                  },
+          }),
+        });
+        return detail(id);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/endpoints/{id}/enable',
+      auth: true,
+      handler: async ({ params }) => {
+        const id = idOf(params);
+        await commands.enable(id);
+        return detail(id);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/endpoints/{id}/disable',
+      auth: true,
+      handler: async ({ params }) => {
+        const id = idOf(params);
+        await commands.disable(id);
+        return detail(id);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/endpoints/{id}/circuit/reset',
+      auth: true,
+      handler: async ({ params }) => {
+        const id = idOf(params);
+        await commands.resetCircuit(id);
+        return detail(id);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/stats',
+      auth: true,
+      handler: async () => ({ status: 200, body: await deps.stats() }),
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      auth: true,
+      handler: async () => ({
+        status: 200,
+        body: await deps.registry.metrics(),
+        contentType: deps.registry.contentType,
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/healthz',
+      auth: false,
+      handler: () => ({ status: 200, body: { status: 'ok' } }),
+    },
+    {
+      method: 'GET',
+      path: '/readyz',
+      auth: false,
+      handler: () => {
+        const checks = {
+          engine: deps.engineReady(),
+          endpointState: health.ready,
+          endpoints: deps.configs.ready,
+        };
+        const ready = Object.values(checks).every(Boolean);
+        return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'starting', checks } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      auth: false,
+      handler: () => {
+        openapi ??= readFileSync(openApiPath(), 'utf8');
+        return { status: 200, body: openapi, contentType: 'application/json; charset=utf-8' };
+      },
+    },
+  ];
+}

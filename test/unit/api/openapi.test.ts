@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { adminRoutes, openApiPath } from '../../../src/api/routes.js';
+import type { EndpointCommands } from '../../../src/operator/endpoint-commands.js';
+
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+}
+
+const doc = JSON.parse(readFileSync(openApiPath(), 'utf8')) as OpenApiDoc;
+const emptyTable = { get: () => undefined, keys: () => [][Symbol.iterator](), ready: true };
+const routes = adminRoutes({
+  health: emptyTable,
+  configs: emptyTable,
+  commands: {} as EndpointCommands,
+  stats: () => Promise.resolve({}),
+  registry: new Registry(),
+  engineTiersMs: [1000],
+  engineReady: () => true,
+});
+
+describe('openapi/openapi.json', () => {
+  it('is OpenAPI 3.1', () => {
+    expect(doc.openapi).toBe('3.1.0');
+  });
+
+  it('documents exactly the routes the admin API serves', () => {
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`))
+      .sort();
+    const served = routes.map((r) => `${r.method} ${r.path}`).sort();
+    expect(documented).toEqual(served);
+  });
+
+  it('marks as public exactly the routes served without a token', () => {
+    for (const route of routes) {
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+      const isPublic = Array.isArray(op?.security) && op.security.length === 0;
+      expect({ route: `${route.method} ${route.path}`, isPublic }).toEqual({
+        route: `${route.method} ${route.path}`,
+        isPublic: !route.auth,
+      });
+      if (route.auth) expect(Object.keys(op?.responses ?? {})).toContain('401');
+    }
+  });
+});
