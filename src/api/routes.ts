@@ -48,7 +48,7 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
       auth: true,
       handler: ({ query }) => {
         const { state, limit, after } = parse(listQuery, query, 'query');
-        const ids = [...new Set([...health.keys(), ...deps.configs.keys()])].sort();
+        const ids = [...new Set([...health.keys(), ...deps.configs.keys(), ...commands.writtenIds()])].sort();
         const items: Record<string, unknown>[] = [];
         let next: string | null = null;
         for (const id of ids) {

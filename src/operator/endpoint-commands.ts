@@ -78,6 +78,11 @@ export class EndpointCommands {
     return read !== undefined && read.updatedAt >= written.updatedAt ? read : written;
   }
 
+  /** Endpoints this process wrote a command for (some perhaps not read back yet). */
+  writtenIds(): IterableIterator<string> {
+    return this.#written.keys();
+  }
+
   putConfig(endpointId: string, change: ConfigChange): Promise<EndpointConfigValue> {
     return this.#command(endpointId, null, (config) => ({
       ...config,

@@ -25,7 +25,7 @@ export interface RedriveOptions extends RedriveFilter {
 }
 
 export interface RedriveProgress {
-  /** Dead letters to read this run: from the group's committed offsets to the log end at start. */
+  /** Offsets to read this run, from the committed ones to the log end at start (an upper bound: transaction markers count). */
   readonly toRead: number;
   readonly read: number;
   readonly matched: number;
@@ -92,13 +92,12 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions = {}): 
 
   // A dry run reads with a throw-away group placed at the redrive group's offsets.
   const readGroup = options.dryRun === true ? `${group}-dry-run-${randomUUID()}` : group;
-  if (options.dryRun === true && startAt.size > 0) {
+  const placed = [...startAt].filter(([, offset]) => offset >= 0);
+  if (options.dryRun === true && placed.length > 0) {
     await admin.setOffsets({
       groupId: readGroup,
       topic: topology.dlq,
-      partitions: [...startAt]
-        .filter(([, offset]) => offset >= 0)
-        .map(([partition, offset]) => ({ partition, offset: String(offset) })),
+      partitions: placed.map(([partition, offset]) => ({ partition, offset: String(offset) })),
     });
   }
   const consumer: Consumer = kafka.consumer({

@@ -36,6 +36,8 @@ export interface Engine {
   readonly metrics: EngineMetrics;
   /** This process's view of an endpoint's health (undefined when it runs no gated role, or knows none). */
   endpointHealth(endpointId: string): EndpointHealthValue | undefined;
+  /** This process's view of an endpoint's configuration from the endpoints topic. */
+  endpointConfig(endpointId: string): EndpointConfigValue | undefined;
   /** The admin API's base URL, when this process runs the `api` role. */
   readonly apiUrl: string | undefined;
   /** Graceful: stop fetching, finish in-flight attempts within the deadline, commit, leave the groups. */
@@ -187,6 +189,7 @@ export async function startEngine(
   return {
     metrics,
     endpointHealth: (endpointId) => endpointState?.get(endpointId),
+    endpointConfig: (endpointId) => endpoints?.get(endpointId),
     apiUrl: api?.server.url,
     async stop() {
       await api?.server.close();
@@ -231,7 +234,7 @@ async function startApi(
   await Promise.all([commands.start(), dlq.start()]);
   const stateCounts = () => {
     const counts = emptyStateCounts();
-    for (const id of new Set([...endpointState.keys(), ...endpoints.keys()])) {
+    for (const id of new Set([...endpointState.keys(), ...endpoints.keys(), ...commands.writtenIds()])) {
       counts[stateOf(endpointState.get(id), commands.current(id))]++;
     }
     return counts;
