@@ -1,5 +1,6 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { foldAttempt, type EndpointHealth, type HealthPolicy } from '../domain/health/endpoint-health.js';
+import { foldAttempts, type EndpointHealth, type HealthPolicy } from '../domain/health/endpoint-health.js';
+import type { AttemptRecordedValue } from '../kafka/records.js';
 import type { Codecs } from '../kafka/codecs.js';
 import { fromHealthValue, toHealthValue } from '../kafka/health-record.js';
 import { restorePartitions } from '../kafka/restore-partitions.js';
@@ -157,14 +158,16 @@ export class Projection {
     if (state === undefined || batch.messages.length === 0) return;
     const { topology, codecs, policy, logger } = this.#deps;
 
-    // Fold into a staging copy: the state changes only once the transaction commits.
-    const staged = new Map<string, Tracked>();
+    // Group the batch's events by endpoint, in log order, and fold each endpoint's run at once
+    // (one copy of its snapshot per batch). Staged: the state changes only once the transaction commits.
+    const runs = new Map<string, AttemptRecordedValue[]>();
     let last = -1;
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) break;
-      last = Number(message.offset);
+      const offset = Number(message.offset);
+      last = offset;
       if (message.value === null) continue;
-      let event;
+      let event: AttemptRecordedValue;
       try {
         event = await codecs.attempts.decode(message.value);
       } catch (error) {
@@ -174,12 +177,16 @@ export class Projection {
         );
         continue;
       }
-      const current = staged.get(event.endpointId) ?? state.endpoints.get(event.endpointId);
-      if (current !== undefined && current.throughOffset > last) continue; // folded before a restart
-      staged.set(event.endpointId, {
-        health: foldAttempt(current?.health, event, policy),
-        throughOffset: last + 1,
-      });
+      const known = state.endpoints.get(event.endpointId);
+      if (known !== undefined && known.throughOffset > offset) continue; // folded before a restart
+      const run = runs.get(event.endpointId);
+      if (run === undefined) runs.set(event.endpointId, [event]);
+      else run.push(event);
+    }
+    const staged = new Map<string, Tracked>();
+    for (const [endpointId, events] of runs) {
+      const health = foldAttempts(state.endpoints.get(endpointId)?.health, events, policy);
+      if (health !== undefined) staged.set(endpointId, { health, throughOffset: last + 1 });
     }
     if (last < 0) return;
 

@@ -94,6 +94,14 @@ export function emptyHealth(endpointId: string, at: number): EndpointHealth {
   };
 }
 
+/** The fold's working copy: the snapshot's fields, writable, with arrays it owns. */
+type Draft = { -readonly [K in keyof EndpointHealth]: EndpointHealth[K] } & {
+  minutes: MinuteBucket[];
+  seconds: SecondBucket[];
+};
+
+type DraftMinute = { -readonly [K in keyof MinuteBucket]: MinuteBucket[K] } & { latency: number[] };
+
 /**
  * Folds one attempt into an endpoint's health. Pure and deterministic: the same log folded from
  * the start, or from any snapshot, gives the same state. Skips (circuit open) are not attempts.
@@ -103,26 +111,57 @@ export function foldAttempt(
   event: AttemptEvent,
   policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
 ): EndpointHealth {
-  const start = previous ?? emptyHealth(event.endpointId, event.eventTime);
+  return foldAttempts(previous, [event], policy) ?? emptyHealth(event.endpointId, event.eventTime);
+}
+
+/**
+ * Folds a run of one endpoint's events, in log order: the same as folding them one by one, but
+ * the snapshot is copied once per run instead of once per event (the projection folds a whole
+ * fetch per endpoint). The input snapshot is never modified; buckets it shares with the result
+ * are copied before they change.
+ */
+export function foldAttempts(
+  previous: EndpointHealth | undefined,
+  events: readonly AttemptEvent[],
+  policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
+): EndpointHealth | undefined {
+  const first = events[0];
+  if (first === undefined) return previous;
+  const start = previous ?? emptyHealth(first.endpointId, first.eventTime);
+  const draft: Draft = { ...start, minutes: [...start.minutes], seconds: [...start.seconds] };
+  const owned = new Set<object>();
+  for (const event of events) step(draft, owned, event, policy);
+  return draft;
+}
+
+function step(h: Draft, owned: Set<object>, event: AttemptEvent, policy: HealthPolicy): void {
   const t = event.eventTime;
-  const asOf = Math.max(start.asOf, t);
-  let health: EndpointHealth = { ...start, asOf, firstSeenAt: Math.min(start.firstSeenAt, t) };
-  health = openPeriodOver(health, t, policy.breaker);
-  if (event.operatorAction != null) return applyOperatorAction(health, event.operatorAction, t);
-  if (event.outcome === 'skipped') return health;
+  if (t > h.asOf) h.asOf = t;
+  if (t < h.firstSeenAt) h.firstSeenAt = t;
+  if (h.circuit === 'open' && t >= h.circuitChangedAt + policy.breaker.openForMs) {
+    h.circuit = transition('open', 'probe_window');
+    h.circuitChangedAt += policy.breaker.openForMs;
+  }
+  if (event.operatorAction != null) {
+    applyOperatorAction(h, event.operatorAction, t);
+    return;
+  }
+  if (event.outcome === 'skipped') return;
 
   const failed = event.outcome !== 'success';
-  health = {
-    ...health,
-    minutes: addToMinutes(health.minutes, t, failed, event.latencyMs, asOf),
-    seconds: addToSeconds(health.seconds, t, failed, asOf, policy.breaker.windowMs),
-    consecutiveFailures: failed ? health.consecutiveFailures + 1 : 0,
-    failingSince: failed ? (health.failingSince ?? t) : null,
-    lastSuccessAt: failed ? health.lastSuccessAt : Math.max(health.lastSuccessAt ?? t, t),
-    lastFailure: failed ? { at: t, status: event.status, errorClass: event.errorClass } : health.lastFailure,
-  };
-  health = moveCircuit(health, failed, t, policy.breaker);
-  return health.disabled === null ? disableIfDue(health, event, policy) : health;
+  addToMinutes(h, owned, t, failed, event.latencyMs);
+  addToSeconds(h, t, failed, policy.breaker.windowMs);
+  if (failed) {
+    h.consecutiveFailures++;
+    h.failingSince ??= t;
+    h.lastFailure = { at: t, status: event.status, errorClass: event.errorClass };
+  } else {
+    h.consecutiveFailures = 0;
+    h.failingSince = null;
+    h.lastSuccessAt = Math.max(h.lastSuccessAt ?? t, t);
+  }
+  moveCircuit(h, failed, t, policy.breaker);
+  if (h.disabled === null) disableIfDue(h, event, policy);
 }
 
 /**
@@ -130,178 +169,153 @@ export function foldAttempt(
  * Enabling starts the failure streak and the 24 h watch afresh: otherwise the failures that
  * disabled the endpoint would disable it again on the next attempt.
  */
-function applyOperatorAction(health: EndpointHealth, action: OperatorAction, t: number): EndpointHealth {
-  const closed = (h: EndpointHealth): EndpointHealth =>
-    h.circuit === 'closed' && h.seconds.length === 0 && h.consecutiveFailures === 0
-      ? h
-      : {
-          ...h,
-          circuit: transition(h.circuit, 'reset'),
-          circuitChangedAt: h.circuit === 'closed' ? h.circuitChangedAt : t,
-          seconds: [],
-          consecutiveFailures: 0,
-        };
+function applyOperatorAction(h: Draft, action: OperatorAction, t: number): void {
+  const close = (): void => {
+    if (h.circuit === 'closed' && h.seconds.length === 0 && h.consecutiveFailures === 0) return;
+    if (h.circuit !== 'closed') h.circuitChangedAt = t;
+    h.circuit = transition(h.circuit, 'reset');
+    h.seconds = [];
+    h.consecutiveFailures = 0;
+  };
   switch (action) {
     case 'enable':
-      return { ...closed(health), disabled: null, enabledAt: t, failingSince: null };
+      close();
+      h.disabled = null;
+      h.enabledAt = t;
+      h.failingSince = null;
+      return;
     case 'disable':
-      return { ...health, disabled: { reason: 'manual', at: t } };
+      h.disabled = { reason: 'manual', at: t };
+      return;
     case 'reset_circuit':
-      return closed(health);
+      close();
+      return;
   }
-}
-
-function openPeriodOver(health: EndpointHealth, t: number, breaker: BreakerPolicy): EndpointHealth {
-  if (health.circuit === 'open' && t >= health.circuitChangedAt + breaker.openForMs) {
-    return {
-      ...health,
-      circuit: transition('open', 'probe_window'),
-      circuitChangedAt: health.circuitChangedAt + breaker.openForMs,
-    };
-  }
-  return health;
 }
 
 /**
  * Only a failure can trip the breaker, and a successful probe starts the rate window afresh: the
  * failures that opened the circuit must not reopen it right after it closed.
  */
-function moveCircuit(
-  health: EndpointHealth,
-  failed: boolean,
-  t: number,
-  breaker: BreakerPolicy,
-): EndpointHealth {
-  switch (health.circuit) {
+function moveCircuit(h: Draft, failed: boolean, t: number, breaker: BreakerPolicy): void {
+  switch (h.circuit) {
     case 'half_open':
-      return failed
-        ? { ...health, circuit: transition('half_open', 'probe_failed'), circuitChangedAt: t }
-        : {
-            ...health,
-            circuit: transition('half_open', 'probe_succeeded'),
-            circuitChangedAt: t,
-            seconds: [],
-          };
+      h.circuit = transition('half_open', failed ? 'probe_failed' : 'probe_succeeded');
+      h.circuitChangedAt = t;
+      if (!failed) h.seconds = [];
+      return;
     case 'closed':
-      return failed && shouldTrip(health, breaker)
-        ? { ...health, circuit: transition('closed', 'trip'), circuitChangedAt: t }
-        : health;
+      if (failed && shouldTrip(h, breaker)) {
+        h.circuit = transition('closed', 'trip');
+        h.circuitChangedAt = t;
+      }
+      return;
     case 'open':
       // An attempt made on a stale view while open changes nothing; the open period runs on.
-      return health;
+      return;
   }
 }
 
 function shouldTrip(health: EndpointHealth, breaker: BreakerPolicy): boolean {
   if (health.consecutiveFailures >= breaker.consecutiveFailures) return true;
-  const attempts = health.seconds.reduce((sum, b) => sum + b.attempts, 0);
-  const failures = health.seconds.reduce((sum, b) => sum + b.failures, 0);
+  let attempts = 0;
+  let failures = 0;
+  for (const b of health.seconds) {
+    attempts += b.attempts;
+    failures += b.failures;
+  }
   return attempts >= breaker.minAttempts && failures / attempts >= breaker.failureRatio;
 }
 
-function disableIfDue(health: EndpointHealth, event: AttemptEvent, policy: HealthPolicy): EndpointHealth {
+function disableIfDue(h: Draft, event: AttemptEvent, policy: HealthPolicy): void {
   const t = event.eventTime;
-  if (event.disablesEndpoint)
-    return { ...health, disabled: { reason: event.status === 410 ? 'gone' : 'not_found', at: t } };
-  if (health.failingSince !== null && t - health.failingSince > policy.disableAfterFailingMs) {
-    return { ...health, disabled: { reason: 'failing_too_long', at: t } };
+  if (event.disablesEndpoint) {
+    h.disabled = { reason: event.status === 410 ? 'gone' : 'not_found', at: t };
+    return;
   }
-  // "100 % failures over 24 h": only once the endpoint has been watched for a whole day.
-  const day = windowTotals(health, DAY_MS);
+  if (h.failingSince !== null && t - h.failingSince > policy.disableAfterFailingMs) {
+    h.disabled = { reason: 'failing_too_long', at: t };
+    return;
+  }
+  // "100 % failures over 24 h": only once the endpoint has been watched for a whole day. A success
+  // inside the window rules it out without summing the day's buckets.
+  const oldestMinute = Math.floor((h.asOf - DAY_MS) / 60_000);
   if (
-    t - Math.max(health.firstSeenAt, health.enabledAt ?? health.firstSeenAt) >= DAY_MS &&
-    day.attempts >= policy.alwaysFailingMinAttempts &&
-    day.failures === day.attempts
+    t - Math.max(h.firstSeenAt, h.enabledAt ?? h.firstSeenAt) >= DAY_MS &&
+    (h.lastSuccessAt === null || Math.floor(h.lastSuccessAt / 60_000) <= oldestMinute)
   ) {
-    return { ...health, disabled: { reason: 'always_failing', at: t } };
+    const day = windowTotals(h, DAY_MS);
+    if (day.attempts >= policy.alwaysFailingMinAttempts && day.failures === day.attempts) {
+      h.disabled = { reason: 'always_failing', at: t };
+    }
   }
-  return health;
 }
 
-/**
- * Adds one attempt to time buckets kept in ascending order, dropping buckets that left the window.
- * Event times arrive nearly in order, so the bucket is almost always the last one or a new one at
- * the end; the array is copied once (the fold never mutates its input).
- */
-function addToBuckets<B extends { readonly attempts: number; readonly failures: number }>(
-  buckets: readonly B[],
-  key: (bucket: B) => number,
-  slot: number,
-  oldest: number,
-  make: (previous: B | undefined) => B,
-): B[] {
-  let start = 0;
-  while (start < buckets.length && key(buckets[start] as B) <= oldest) start++;
-  const kept = buckets.slice(start);
-  if (slot <= oldest) return kept;
-  const last = kept[kept.length - 1];
-  if (last === undefined || key(last) < slot) {
-    kept.push(make(undefined));
-    return kept;
-  }
-  if (key(last) === slot) {
-    kept[kept.length - 1] = make(last);
-    return kept;
-  }
-  const index = kept.findIndex((b) => key(b) >= slot);
-  const found = kept[index];
-  if (found !== undefined && key(found) === slot) kept[index] = make(found);
-  else kept.splice(index, 0, make(undefined));
-  return kept;
+/** Removes buckets that left the window; they are kept in ascending order. */
+function dropBefore<B>(buckets: B[], key: (bucket: B) => number, oldest: number): void {
+  let n = 0;
+  while (n < buckets.length && key(buckets[n] as B) <= oldest) n++;
+  if (n > 0) buckets.splice(0, n);
+}
+
+/** Index of the last bucket whose key is at most `slot` (-1 if none): usually the last one. */
+function lastAtOrBefore<B>(buckets: readonly B[], key: (bucket: B) => number, slot: number): number {
+  let i = buckets.length - 1;
+  while (i >= 0 && key(buckets[i] as B) > slot) i--;
+  return i;
 }
 
 function addToMinutes(
-  minutes: readonly MinuteBucket[],
+  h: Draft,
+  owned: Set<object>,
   t: number,
   failed: boolean,
   latencyMs: number | null,
-  asOf: number,
-): MinuteBucket[] {
+): void {
   const minute = Math.floor(t / 60_000);
-  return addToBuckets(
-    minutes,
-    (b) => b.minute,
-    minute,
-    Math.floor((asOf - DAY_MS) / 60_000),
-    (previous) => {
-      const latency =
-        previous === undefined
-          ? new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0)
-          : [...previous.latency];
-      if (latencyMs !== null) {
-        const bound = LATENCY_BOUNDS_MS.findIndex((b) => latencyMs <= b);
-        const at = bound === -1 ? LATENCY_BOUNDS_MS.length : bound;
-        latency[at] = (latency[at] ?? 0) + 1;
-      }
-      return {
-        minute,
-        attempts: (previous?.attempts ?? 0) + 1,
-        failures: (previous?.failures ?? 0) + (failed ? 1 : 0),
-        latency,
-      };
-    },
-  );
+  const oldest = Math.floor((h.asOf - DAY_MS) / 60_000);
+  dropBefore(h.minutes, (b) => b.minute, oldest);
+  if (minute <= oldest) return;
+  const i = lastAtOrBefore(h.minutes, (b) => b.minute, minute);
+  let bucket = h.minutes[i];
+  if (bucket === undefined || bucket.minute !== minute) {
+    bucket = {
+      minute,
+      attempts: 0,
+      failures: 0,
+      latency: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
+    };
+    owned.add(bucket);
+    h.minutes.splice(i + 1, 0, bucket);
+  } else if (!owned.has(bucket)) {
+    // Shared with the input snapshot: copy before changing it.
+    bucket = { ...bucket, latency: [...bucket.latency] };
+    owned.add(bucket);
+    h.minutes[i] = bucket;
+  }
+  const b = bucket as DraftMinute;
+  b.attempts++;
+  if (failed) b.failures++;
+  if (latencyMs !== null) {
+    const bound = LATENCY_BOUNDS_MS.findIndex((limit) => latencyMs <= limit);
+    const at = bound === -1 ? LATENCY_BOUNDS_MS.length : bound;
+    b.latency[at] = (b.latency[at] ?? 0) + 1;
+  }
 }
 
-function addToSeconds(
-  seconds: readonly SecondBucket[],
-  t: number,
-  failed: boolean,
-  asOf: number,
-  windowMs: number,
-): SecondBucket[] {
+function addToSeconds(h: Draft, t: number, failed: boolean, windowMs: number): void {
   const second = Math.floor(t / 1000);
-  return addToBuckets(
-    seconds,
-    (b) => b.second,
-    second,
-    Math.floor((asOf - windowMs) / 1000),
-    (previous) => ({
-      second,
-      attempts: (previous?.attempts ?? 0) + 1,
-      failures: (previous?.failures ?? 0) + (failed ? 1 : 0),
-    }),
-  );
+  const oldest = Math.floor((h.asOf - windowMs) / 1000);
+  dropBefore(h.seconds, (b) => b.second, oldest);
+  if (second <= oldest) return;
+  const i = lastAtOrBefore(h.seconds, (b) => b.second, second);
+  const found = h.seconds[i];
+  const add = failed ? 1 : 0;
+  if (found === undefined || found.second !== second) {
+    h.seconds.splice(i + 1, 0, { second, attempts: 1, failures: add });
+  } else {
+    h.seconds[i] = { second, attempts: found.attempts + 1, failures: found.failures + add };
+  }
 }
 
 export function windowTotals(

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   foldAttempt,
+  foldAttempts,
   type AttemptEvent,
   type EndpointHealth,
 } from '../../../src/domain/health/endpoint-health.js';
@@ -58,6 +59,27 @@ describe('endpoint health fold (properties)', () => {
         } finally {
           Date.now = realNow;
         }
+      }),
+    );
+  });
+
+  it('folding a run at once equals folding it event by event, and leaves the input snapshot as it was', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null) {
+        Object.values(value).forEach(deepFreeze);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    fc.assert(
+      fc.property(logArb, fc.nat(), (log, cut) => {
+        const split = log.length === 0 ? 0 : cut % (log.length + 1);
+        const snapshot = fold(log.slice(0, split));
+        const before = JSON.stringify(snapshot);
+        // Frozen: any write to the input (a shared bucket changed in place) throws in strict mode.
+        const run = foldAttempts(snapshot === undefined ? undefined : deepFreeze(snapshot), log.slice(split));
+        expect(run).toEqual(fold(log.slice(split), snapshot));
+        expect(JSON.stringify(snapshot)).toBe(before);
       }),
     );
   });
