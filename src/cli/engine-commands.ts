@@ -1,6 +1,4 @@
 import { Command, Option } from 'commander';
-import { processEnv } from '../config/env.js';
-import { loadConfig } from '../config/load.js';
 import { ROLES } from '../config/schema.js';
 import { createTopics } from '../kafka/create-topics.js';
 import { createKafka } from '../kafka/kafka-client.js';
@@ -8,41 +6,7 @@ import { topicSpecs } from '../kafka/topology.js';
 import { createLogger } from '../observability/logger.js';
 import { startEngine } from '../roles/engine.js';
 import { connectedConfig } from './connect.js';
-
-const progress = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
-
-interface CommonFlags {
-  config?: string;
-  brokers?: string;
-  schemaRegistryUrl?: string;
-  topicPrefix?: string;
-  tiers?: string;
-}
-
-function withCommonOptions(command: Command): Command {
-  return command
-    .option('-c, --config <file>', 'JSON config file (keys as in the README reference)')
-    .option('--brokers <list>', 'Kafka bootstrap servers, comma-separated (KRETRY_BROKERS)')
-    .option('--schema-registry-url <url>', 'schema registry URL (KRETRY_SCHEMA_REGISTRY_URL)')
-    .option('--topic-prefix <prefix>', 'topic name prefix (KRETRY_TOPIC_PREFIX)')
-    .option('--tiers <list>', 'retry tiers, e.g. 2m,4m,8m (KRETRY_TIERS)');
-}
-
-function configFrom(flags: CommonFlags & { roles?: string }) {
-  return loadConfig({
-    env: processEnv(),
-    file: flags.config,
-    flags: {
-      brokers: flags.brokers,
-      schemaRegistryUrl: flags.schemaRegistryUrl,
-      topicPrefix: flags.topicPrefix,
-      tiers: flags.tiers,
-      roles: flags.roles,
-    },
-  });
-}
+import { configFrom, progress, withCommonOptions, type CommonFlags } from './common.js';
 
 async function ensureTopics(
   config: Awaited<ReturnType<typeof connectedConfig>>,

@@ -4,12 +4,22 @@ import { isKretryError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { startCommand, topicsCommand } from './engine-commands.js';
 import { stackCommand } from './stack-command.js';
+import { sendCommand } from './send-command.js';
+import { dlqCommand } from './dlq-command.js';
+import { redriveCommand } from './redrive-command.js';
+import { replayCommand } from './replay-command.js';
+import { endpointsCommand } from './endpoints-command.js';
 
 function program(): Command {
   const root = new Command('kretry')
     .description('Event-sourced webhook delivery and retry engine on Apache Kafka.')
     .addCommand(startCommand())
     .addCommand(topicsCommand())
+    .addCommand(sendCommand())
+    .addCommand(dlqCommand())
+    .addCommand(redriveCommand())
+    .addCommand(replayCommand())
+    .addCommand(endpointsCommand())
     .addCommand(stackCommand());
   applyToTree(root, (command) => command.exitOverride().showHelpAfterError());
   return root;
