@@ -117,6 +117,8 @@ function commandAction(
 
 export function endpointsCommand(): Command {
   const endpoints = withCommonOptions(new Command('endpoints'))
+    // `--json` after a subcommand belongs to the subcommand.
+    .enablePositionalOptions()
     .description('List endpoints with their health, or act on one (show, enable, disable, reset-circuit).')
     .addOption(new Option('-s, --state <state>', 'only endpoints in this state').choices(ENDPOINT_STATES))
     .option('--json', 'print JSON')

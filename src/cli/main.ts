@@ -13,6 +13,7 @@ import { endpointsCommand } from './endpoints-command.js';
 function program(): Command {
   const root = new Command('kretry')
     .description('Event-sourced webhook delivery and retry engine on Apache Kafka.')
+    .enablePositionalOptions()
     .addCommand(startCommand())
     .addCommand(topicsCommand())
     .addCommand(sendCommand())
