@@ -9,6 +9,7 @@ import { dlqCommand } from './dlq-command.js';
 import { redriveCommand } from './redrive-command.js';
 import { replayCommand } from './replay-command.js';
 import { endpointsCommand } from './endpoints-command.js';
+import { demoCommand } from './demo-command.js';
 
 function program(): Command {
   const root = new Command('kretry')
@@ -21,6 +22,7 @@ function program(): Command {
     .addCommand(redriveCommand())
     .addCommand(replayCommand())
     .addCommand(endpointsCommand())
+    .addCommand(demoCommand())
     .addCommand(stackCommand());
   applyToTree(root, (command) => command.exitOverride().showHelpAfterError());
   return root;
