@@ -74,20 +74,6 @@ export async function startEngine(
   }
   const codecs = await registerCodecs(createRegistryClient(config.schemaRegistryUrl), names);
   const now = options.now ?? Date.now;
-  const attempter = createHttpAttempter({
-    attemptTimeoutMs: config.attemptTimeout,
-    maxBodyBytes: config.maxBodyBytes,
-    responseBodyLimit: config.responseBodyLimit,
-    allowPrivateTargets: config.allowPrivateTargets,
-    allowedTargetCidrs: config.allowedTargetCidrs,
-    secretsFor: (endpointId) => {
-      const configured = endpoints?.get(endpointId)?.secrets ?? [];
-      return configured.length > 0
-        ? resolveSecrets(configured, endpointId, logger)
-        : (config.endpointSecrets[endpointId] ?? []);
-    },
-    now,
-  });
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const gated = roles.includes('dispatcher') || roles.includes('tiers');
   const withApi = roles.includes('api');
@@ -111,6 +97,20 @@ export async function startEngine(
       )
     : undefined;
   await Promise.all([endpointState?.start(), endpoints?.start()]);
+  const attempter = createHttpAttempter({
+    attemptTimeoutMs: config.attemptTimeout,
+    maxBodyBytes: config.maxBodyBytes,
+    responseBodyLimit: config.responseBodyLimit,
+    allowPrivateTargets: config.allowPrivateTargets,
+    allowedTargetCidrs: config.allowedTargetCidrs,
+    secretsFor: (endpointId) => {
+      const configured = endpoints?.get(endpointId)?.secrets ?? [];
+      return configured.length > 0
+        ? resolveSecrets(configured, endpointId, logger)
+        : (config.endpointSecrets[endpointId] ?? []);
+    },
+    now,
+  });
   const healthPolicy: HealthPolicy = {
     ...DEFAULT_HEALTH_POLICY,
     breaker: {
