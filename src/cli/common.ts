@@ -5,7 +5,8 @@ import type { Config } from '../config/schema.js';
 import { KretryError } from '../errors.js';
 import { registerCodecs, type Codecs } from '../kafka/codecs.js';
 import { createKafka } from '../kafka/kafka-client.js';
-import { topicSpecs, topology, type Topology } from '../kafka/topology.js';
+import { topology, type Topology } from '../kafka/topology.js';
+import { missingTopics } from '../kafka/create-topics.js';
 import { createRegistryClient } from '../kafka/value-codec.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import type { ConnectedConfig } from '../roles/engine.js';
@@ -73,10 +74,7 @@ export async function connectDeployment(flags: CommonFlags): Promise<Deployment>
   await admin.connect();
   try {
     const names = topology(config);
-    const existing = new Set(await admin.listTopics());
-    const missing = topicSpecs(config)
-      .map((s) => s.name)
-      .filter((name) => !existing.has(name));
+    const missing = await missingTopics(admin, config);
     if (missing.length > 0) {
       throw new KretryError(
         'KRETRY_USAGE',

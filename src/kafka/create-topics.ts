@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { KretryError } from '../errors.js';
-import type { TopicSpec } from './topology.js';
+import { topicSpecs, type TopicSpec, type TopologyConfig } from './topology.js';
 
 export interface TopicDrift {
   readonly topic: string;
@@ -103,4 +103,12 @@ async function driftOf(
     }
   }
   return drift;
+}
+
+/** The deployment's topics (per its configuration) that do not exist on the cluster. */
+export async function missingTopics(admin: Admin, config: TopologyConfig): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  return topicSpecs(config)
+    .map((s) => s.name)
+    .filter((name) => !existing.has(name));
 }

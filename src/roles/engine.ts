@@ -6,7 +6,8 @@ import { registerCodecs } from '../kafka/codecs.js';
 import { ConcurrencyLimit } from '../kafka/concurrency-limit.js';
 import type { DueConsumer } from '../kafka/due-consumer.js';
 import { createKafka } from '../kafka/kafka-client.js';
-import { topicSpecs, topology } from '../kafka/topology.js';
+import { topology } from '../kafka/topology.js';
+import { missingTopics } from '../kafka/create-topics.js';
 import { createRegistryClient } from '../kafka/value-codec.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type EngineMetrics } from '../observability/metrics.js';
@@ -61,10 +62,7 @@ export async function startEngine(
   const admin = kafka.admin();
   await admin.connect();
   const names = topology(config);
-  const existing = new Set(await admin.listTopics());
-  const missing = topicSpecs(config)
-    .map((s) => s.name)
-    .filter((name) => !existing.has(name));
+  const missing = await missingTopics(admin, config);
   if (missing.length > 0) {
     await admin.disconnect();
     throw new KretryError(
