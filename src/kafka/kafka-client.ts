@@ -21,9 +21,13 @@ export function createKafka(brokers: readonly string[], logger: Logger, clientId
         const { message, ...rest } = log;
         // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until its markers
         // are written; kafkajs retries and logs each at ERROR. It is routine, not an error.
-        const routine = `${message} ${String(rest['error'] ?? '')}`.includes(
-          'another concurrent operation on the same transaction',
-        );
+        // And kretry bounds the retries of its transactional producers on purpose: a send that
+        // runs out of retries aborts its transaction, which is retried whole, so the warning that
+        // limited retries "may invalidate EoS guarantees" does not apply.
+        const text = `${message} ${String(rest['error'] ?? '')}`;
+        const routine =
+          text.includes('another concurrent operation on the same transaction') ||
+          text.includes('Limiting retries for the idempotent producer');
         kafkaLogger[routine ? 'debug' : (LEVELS[level] ?? 'info')](rest, message);
       },
   });
