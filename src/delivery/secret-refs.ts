@@ -11,7 +11,7 @@ export function resolveSecrets(
   configured: readonly string[],
   endpointId: string,
   logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>>,
 ): string[] {
   const resolved: string[] = [];
   for (const entry of configured) {

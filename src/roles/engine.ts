@@ -24,6 +24,7 @@ import { collectStats, consumedTopics, emptyStateCounts } from '../api/stats.js'
 import { stateOf } from '../api/views.js';
 import { registerApiMetrics } from '../observability/api-metrics.js';
 import { resolveSecrets } from '../delivery/secret-refs.js';
+import { processEnv } from '../config/env.js';
 import { dispatcher } from './dispatcher.js';
 import { Projection } from './projection.js';
 import { tierWorkers } from './tiers.js';
@@ -104,7 +105,7 @@ export async function startEngine(
     secretsFor: (endpointId) => {
       const configured = endpoints?.get(endpointId)?.secrets ?? [];
       return configured.length > 0
-        ? resolveSecrets(configured, endpointId, logger)
+        ? resolveSecrets(configured, endpointId, logger, processEnv())
         : (config.endpointSecrets[endpointId] ?? []);
     },
     now,

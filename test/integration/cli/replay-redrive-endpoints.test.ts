@@ -3,7 +3,7 @@ import type { AttemptRecordedValue, DeadLetterValue } from '../../../src/kafka/r
 import { createLogger } from '../../../src/observability/logger.js';
 import { startEngine, type Engine } from '../../../src/roles/engine.js';
 import { cliEnv, jsonLines, runCli } from '../harness/cli.js';
-import { waitFor } from '../harness/context.js';
+import { testKafka, waitFor } from '../harness/context.js';
 import { startEngineFixture, type EngineFixture, type TopicReader } from '../harness/engine-fixture.js';
 import { TestReceiver } from '../harness/receiver.js';
 
@@ -112,6 +112,7 @@ describe('kretry replay, redrive, endpoints', () => {
     for (let i = 0; i < 4; i++)
       first.push(await fx.send({ endpointId: `rp-${i % 2}`, url: receiver.url('/rp') }));
     await waitFor(() => receiver.requestsTo('/rp').length === 4, { what: 'the first batch' });
+    // A gap in record timestamps between the two batches, so the cut falls between them.
     await new Promise((resolve) => setTimeout(resolve, 50));
     const cut = new Date().toISOString();
     const second = [];
@@ -144,8 +145,28 @@ describe('kretry replay, redrive, endpoints', () => {
     expect(jsonLines<Plan>(executed.stdout)[0]?.executed).toBe(true);
 
     restarted = await startEngine(fx.config, createLogger('warn'), { defaultMetrics: false });
+    // Done when the dispatcher has committed again as far as it had before the replay (the plan's
+    // `current`: past the last record of each partition): nothing more can come from ingest.
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        async () => {
+          const [committed] = await admin.fetchOffsets({
+            groupId: fx.topology.dispatcherGroup,
+            topics: [fx.topology.ingest],
+          });
+          return (planned?.rows ?? []).every((row) => {
+            const at = committed?.partitions.find((p) => p.partition === row.partition)?.offset;
+            return at !== undefined && Number(at) >= (row.current ?? 0);
+          });
+        },
+        { what: 'the dispatcher to commit past the replayed records' },
+      );
+    } finally {
+      await admin.disconnect();
+    }
     await waitFor(() => receiver.requestsTo('/rp').length >= 16, { what: 'the replayed deliveries' });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
     const seen = receiver.requestsTo('/rp').map((r) => String(r.headers['webhook-id']));
     const count = (id: string): number => seen.filter((s) => s === id).length;
     expect(first.map(count)).toEqual([1, 1, 1, 1]);
