@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
+import { configBody } from '../api/requests.js';
 import { endpointDetail, endpointSummary, stateOf } from '../api/views.js';
 import { ENDPOINT_STATES, type EndpointState } from '../domain/health/gate.js';
 import { KretryError } from '../errors.js';
@@ -88,38 +89,121 @@ function print(detail: Record<string, unknown>, json: boolean): void {
   else process.stdout.write(`${JSON.stringify(detail, null, 2)}\n`);
 }
 
+/** Runs one operator command on an endpoint and prints the endpoint afterwards. */
+function withCommands(
+  id: string,
+  flags: CommonFlags & { json?: boolean },
+  command: (commands: EndpointCommands, d: Deployment) => Promise<unknown>,
+): Promise<void> {
+  return withDeployment(flags, (d) =>
+    withTables(d, async ({ health, configs }) => {
+      const commands = new EndpointCommands({
+        kafka: d.kafka,
+        topology: d.topology,
+        codecs: d.codecs,
+        current: (key) => configs.get(key),
+        now: Date.now,
+        logger: d.logger,
+      });
+      await commands.start();
+      try {
+        await command(commands, d);
+      } finally {
+        await commands.stop();
+      }
+      print(endpointDetail(id, health.get(id), commands.current(id)), flags.json === true);
+    }),
+  );
+}
+
 function commandAction(
   verb: 'enable' | 'disable' | 'reset-circuit',
 ): (id: string, flags: CommonFlags & { json?: boolean }) => Promise<void> {
   return (id, flags) =>
-    withDeployment(flags, (d) =>
-      withTables(d, async ({ health, configs }) => {
-        const commands = new EndpointCommands({
-          kafka: d.kafka,
-          topology: d.topology,
-          codecs: d.codecs,
-          current: (key) => configs.get(key),
-          now: Date.now,
-          logger: d.logger,
-        });
-        await commands.start();
-        try {
-          if (verb === 'enable') await commands.enable(id);
-          else if (verb === 'disable') await commands.disable(id);
-          else await commands.resetCircuit(id);
-        } finally {
-          await commands.stop();
-        }
-        print(endpointDetail(id, health.get(id), commands.current(id)), flags.json === true);
-      }),
+    withCommands(id, flags, (commands) =>
+      verb === 'enable'
+        ? commands.enable(id)
+        : verb === 'disable'
+          ? commands.disable(id)
+          : commands.resetCircuit(id),
     );
+}
+
+interface SetFlags extends CommonFlags {
+  json?: boolean;
+  url?: string;
+  secret: string[];
+  clearSecrets?: boolean;
+  maxAttempts?: string;
+  maxAge?: string;
+  policyTiers?: string;
+  clearPolicy?: boolean;
+  disableOn404?: 'true' | 'false' | 'default';
+}
+
+/** The flags of `endpoints set` as the admin API's PUT body, validated by the same schema. */
+function setAction(id: string, flags: SetFlags): Promise<void> {
+  return withCommands(id, flags, async (commands, d) => {
+    const policyGiven =
+      flags.maxAttempts !== undefined || flags.maxAge !== undefined || flags.policyTiers !== undefined;
+    if (flags.clearPolicy === true && policyGiven) {
+      throw new KretryError(
+        'KRETRY_USAGE',
+        '--clear-policy cannot go with --max-attempts, --max-age or --policy-tiers',
+      );
+    }
+    const body: Record<string, unknown> = {
+      ...(flags.url !== undefined && { url: flags.url }),
+      ...(flags.secret.length > 0 && { secrets: flags.secret }),
+      ...(flags.clearSecrets === true && { secrets: [] }),
+      ...(flags.disableOn404 !== undefined && {
+        disableOn404: flags.disableOn404 === 'default' ? null : flags.disableOn404 === 'true',
+      }),
+      ...(flags.clearPolicy === true && { policy: null }),
+      ...(policyGiven && {
+        policy: {
+          ...(flags.maxAttempts !== undefined && { maxAttempts: Number(flags.maxAttempts) }),
+          ...(flags.maxAge !== undefined && { maxAge: flags.maxAge }),
+          ...(flags.policyTiers !== undefined && {
+            tiers: flags.policyTiers.split(',').map((t) => t.trim()),
+          }),
+        },
+      }),
+    };
+    const parsed = configBody(d.config.tiers).safeParse(body);
+    if (!parsed.success) {
+      throw new KretryError(
+        'KRETRY_USAGE',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
+    }
+    const change = parsed.data;
+    // The policy as a whole: a partial one replaces the endpoint's previous override.
+    await commands.putConfig(id, {
+      ...(change.url !== undefined && { url: change.url }),
+      ...(change.secrets !== undefined && { secrets: change.secrets }),
+      ...(change.disableOn404 !== undefined && { disableOn404: change.disableOn404 }),
+      ...(change.policy !== undefined && {
+        policy:
+          change.policy === null
+            ? null
+            : {
+                maxAttempts: change.policy.maxAttempts ?? null,
+                maxAgeMs: change.policy.maxAge ?? null,
+                tiers: change.policy.tiers ?? null,
+              },
+      }),
+    });
+  });
 }
 
 export function endpointsCommand(): Command {
   const endpoints = withCommonOptions(new Command('endpoints'))
     // `--json` after a subcommand belongs to the subcommand.
     .enablePositionalOptions()
-    .description('List endpoints with their health, or act on one (show, enable, disable, reset-circuit).')
+    .description(
+      'List endpoints with their health, or act on one (show, set, enable, disable, reset-circuit).',
+    )
     .addOption(new Option('-s, --state <state>', 'only endpoints in this state').choices(ENDPOINT_STATES))
     .option('--json', 'print JSON')
     .addHelpText(
@@ -152,6 +236,36 @@ Examples:
         }),
       ),
     );
+  withCommonOptions(endpoints.command('set'))
+    .argument('<id>', 'endpoint id')
+    .description(
+      "Set an endpoint's configuration: URL, signing secrets, retry policy, disable-on-404. What is not given is kept.",
+    )
+    .option('--url <url>', 'the endpoint URL (for operators; deliveries carry their own)')
+    .option(
+      '--secret <secret>',
+      'a signing secret, whsec_… or env:NAME (repeatable, newest first; replaces the list)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--clear-secrets', 'remove every secret')
+    .option('--max-attempts <n>', 'retry policy: attempts, 1–50')
+    .option('--max-age <duration>', 'retry policy: age limit, at most 72h')
+    .option('--policy-tiers <list>', 'retry policy: tiers among KRETRY_TIERS, e.g. 2m,8m')
+    .option('--clear-policy', "remove the override: the engine's policy applies")
+    .addOption(
+      new Option('--disable-on-404 <choice>', 'treat 404 like 410').choices(['true', 'false', 'default']),
+    )
+    .option('--json', 'print compact JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kretry endpoints set acme --secret env:ACME_SECRET --max-attempts 8 --max-age 2h
+  kretry endpoints set acme --secret whsec_bmV3 --secret env:ACME_SECRET   # rotation: both sign
+  kretry endpoints set acme --disable-on-404 true`,
+    )
+    .action(setAction);
   const verbs = [
     [
       'enable',

@@ -75,7 +75,7 @@ describe('kretry replay, redrive, endpoints', () => {
     expect(bad.code).toBe(2);
   });
 
-  it('endpoints: disable, list, show, enable, reset-circuit', async () => {
+  it('endpoints: disable, list, show, enable, reset-circuit, set', async () => {
     const disabled = await runCli(['endpoints', 'disable', 'cli-ep', '--json'], env);
     expect(disabled.code).toBe(0);
     expect(jsonLines(disabled.stdout)[0]).toMatchObject({ id: 'cli-ep', state: 'disabled' });
@@ -102,6 +102,39 @@ describe('kretry replay, redrive, endpoints', () => {
       id: 'rd-b',
       health: { lastFailure: { status: 400 } },
     });
+    const set = await runCli(
+      [
+        'endpoints',
+        'set',
+        'cli-ep',
+        '--secret',
+        'env:CLI_EP_SECRET',
+        '--max-attempts',
+        '3',
+        '--policy-tiers',
+        '2s',
+        '--json',
+      ],
+      env,
+    );
+    expect(set.code).toBe(0);
+    expect(jsonLines(set.stdout)[0]).toMatchObject({
+      config: {
+        secretCount: 1,
+        secretRefs: ['env:CLI_EP_SECRET'],
+        policy: { maxAttempts: 3, tiers: [2000] },
+      },
+    });
+    await waitFor(() => fx.engine?.endpointConfig('cli-ep')?.policy?.maxAttempts === 3, {
+      what: 'workers to see the policy',
+    });
+    const badSet = await runCli(
+      ['endpoints', 'set', 'cli-ep', '--max-attempts', '99', '--policy-tiers', '3s'],
+      env,
+    );
+    expect(badSet.code).toBe(2);
+    expect(badSet.stderr).toMatch(/policy\.maxAttempts/);
+    expect(badSet.stderr).toMatch(/policy\.tiers: each tier must be one of the engine's tiers: 1s, 2s/);
     const unknown = await runCli(['endpoints', 'show', 'never-seen'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no attempts and no configuration/);
