@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { ENDPOINT_STATES } from '../domain/health/gate.js';
+import type { ConfigChange } from '../operator/endpoint-commands.js';
 
 const MAX_AGE_LIMIT_MS = 72 * 3_600_000;
 
@@ -70,3 +71,25 @@ export function configBody(engineTiersMs: readonly number[]) {
 }
 
 export type ConfigBody = z.output<ReturnType<typeof configBody>>;
+
+/**
+ * A validated body as the command it asks for: absent fields stay absent (kept); a policy given
+ * is the whole override, so its missing fields become null (the engine's value).
+ */
+export function toConfigChange(body: ConfigBody): ConfigChange {
+  return {
+    ...(body.url !== undefined && { url: body.url }),
+    ...(body.secrets !== undefined && { secrets: body.secrets }),
+    ...(body.disableOn404 !== undefined && { disableOn404: body.disableOn404 }),
+    ...(body.policy !== undefined && {
+      policy:
+        body.policy === null
+          ? null
+          : {
+              maxAttempts: body.policy.maxAttempts ?? null,
+              maxAgeMs: body.policy.maxAge ?? null,
+              tiers: body.policy.tiers ?? null,
+            },
+    }),
+  };
+}

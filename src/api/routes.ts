@@ -6,7 +6,7 @@ import type { EndpointConfigValue } from '../kafka/records.js';
 import type { EndpointCommands } from '../operator/endpoint-commands.js';
 import { packageRoot } from '../package-root.js';
 import { ApiError, parse, type Route } from './http.js';
-import { configBody, endpointIdParam, listQuery } from './requests.js';
+import { configBody, endpointIdParam, listQuery, toConfigChange } from './requests.js';
 import { endpointDetail, endpointSummary, stateOf } from './views.js';
 
 export interface Table<V> {
@@ -82,21 +82,7 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
       handler: async ({ params, body }) => {
         const id = idOf(params);
         const change = parse(putConfig, await body(), 'body');
-        await commands.putConfig(id, {
-          ...(change.url !== undefined && { url: change.url }),
-          ...(change.secrets !== undefined && { secrets: change.secrets }),
-          ...(change.disableOn404 !== undefined && { disableOn404: change.disableOn404 }),
-          ...(change.policy !== undefined && {
-            policy:
-              change.policy === null
-                ? null
-                : {
-                    maxAttempts: change.policy.maxAttempts ?? null,
-                    maxAgeMs: change.policy.maxAge ?? null,
-                    tiers: change.policy.tiers ?? null,
-                  },
-          }),
-        });
+        await commands.putConfig(id, toConfigChange(change));
         return detail(id);
       },
     },

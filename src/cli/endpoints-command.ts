@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
-import { configBody } from '../api/requests.js';
+import { configBody, toConfigChange } from '../api/requests.js';
 import { endpointDetail, endpointSummary, stateOf } from '../api/views.js';
 import { ENDPOINT_STATES, type EndpointState } from '../domain/health/gate.js';
 import { KretryError } from '../errors.js';
@@ -177,23 +177,7 @@ function setAction(id: string, flags: SetFlags): Promise<void> {
         parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
     }
-    const change = parsed.data;
-    // The policy as a whole: a partial one replaces the endpoint's previous override.
-    await commands.putConfig(id, {
-      ...(change.url !== undefined && { url: change.url }),
-      ...(change.secrets !== undefined && { secrets: change.secrets }),
-      ...(change.disableOn404 !== undefined && { disableOn404: change.disableOn404 }),
-      ...(change.policy !== undefined && {
-        policy:
-          change.policy === null
-            ? null
-            : {
-                maxAttempts: change.policy.maxAttempts ?? null,
-                maxAgeMs: change.policy.maxAge ?? null,
-                tiers: change.policy.tiers ?? null,
-              },
-      }),
-    });
+    await commands.putConfig(id, toConfigChange(parsed.data));
   });
 }
 

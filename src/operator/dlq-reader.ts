@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { DeadLetterValue } from '../kafka/records.js';
+import { onReadToEnd } from '../kafka/read-to-end.js';
 import type { ValueCodec } from '../kafka/value-codec.js';
 
 export interface DlqEntry {
@@ -64,11 +65,7 @@ export async function readDlq(
     fail = reject;
   });
   if (options.follow !== true) {
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-      const high = pending.get(payload.partition);
-      if (high !== undefined && Number(payload.lastOffset) + 1 >= high) pending.delete(payload.partition);
-      if (pending.size === 0) finish();
-    });
+    onReadToEnd(consumer, pending, finish);
   }
   consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
   options.signal?.addEventListener('abort', () => finish(), { once: true });

@@ -3,6 +3,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs
 import type { DeadLetterReason } from '../domain/route.js';
 import { KretryError } from '../errors.js';
 import type { Codecs } from '../kafka/codecs.js';
+import { onReadToEnd } from '../kafka/read-to-end.js';
 import type { DeadLetterValue } from '../kafka/records.js';
 import type { Topology } from '../kafka/topology.js';
 import type { Logger } from '../observability/logger.js';
@@ -120,12 +121,7 @@ export async function redrive(deps: RedriveDeps, options: RedriveOptions = {}): 
     fail = reject;
   });
   const limitReached = (): boolean => options.limit !== undefined && progress.reinjected >= options.limit;
-  // kafkajs reports the last offset of every batch, including batches of transaction markers only.
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    const high = pending.get(payload.partition);
-    if (high !== undefined && Number(payload.lastOffset) + 1 >= high) pending.delete(payload.partition);
-    if (pending.size === 0) finish();
-  });
+  onReadToEnd(consumer, pending, finish);
   consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
 
   const handleBatch = async (payload: EachBatchPayload): Promise<void> => {

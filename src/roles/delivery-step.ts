@@ -1,6 +1,6 @@
 import { classify, type ClassifyOptions, type Outcome } from '../domain/classify.js';
 import { effectivePolicy, layerOverrides, type RetryPolicy } from '../domain/policy.js';
-import { route, tierSlot, type DeadLetterReason } from '../domain/route.js';
+import { route, tierSlot, type DeadLetterReason, type RouteDecision } from '../domain/route.js';
 import type { AttemptReport, HttpAttempter } from '../delivery/attempt.js';
 import type { Codecs } from '../kafka/codecs.js';
 import type { OutputRecord } from '../kafka/due-consumer.js';
@@ -116,25 +116,8 @@ export async function attemptAndRoute(
     case 'done':
       ctx.metrics.deliveries.inc({ result: 'delivered' });
       return [recorded];
-    case 'schedule': {
-      const tier = tierTopicOf(ctx, policy, decision.tierIndex);
-      return [
-        recorded,
-        {
-          topic: tier.topic,
-          key: request.endpointId,
-          value: tier.codec.encode({
-            request,
-            attempt: decision.attempt,
-            tierIndex: decision.tierIndex,
-            dueAt: decision.dueAt,
-            scheduledAt: ctx.now(),
-            firstAttemptAt,
-            history,
-          }),
-        },
-      ];
-    }
+    case 'schedule':
+      return [recorded, scheduled(ctx, request, policy, decision, ctx.now(), firstAttemptAt, history)];
     case 'dead-letter':
       return [
         recorded,
@@ -151,6 +134,32 @@ export async function attemptAndRoute(
         ),
       ];
   }
+}
+
+/** The ScheduledAttempt that moves a delivery to its next tier, after an attempt or a skip. */
+function scheduled(
+  ctx: StepContext,
+  request: DeliveryRequestValue,
+  policy: RetryPolicy,
+  next: Extract<RouteDecision, { kind: 'schedule' }>,
+  scheduledAt: number,
+  firstAttemptAt: number,
+  history: readonly AttemptSummaryValue[],
+): OutputRecord {
+  const tier = tierTopicOf(ctx, policy, next.tierIndex);
+  return {
+    topic: tier.topic,
+    key: request.endpointId,
+    value: tier.codec.encode({
+      request,
+      attempt: next.attempt,
+      tierIndex: next.tierIndex,
+      dueAt: next.dueAt,
+      scheduledAt,
+      firstAttemptAt,
+      history,
+    }),
+  };
 }
 
 /** No HTTP call: the endpoint is disabled (dead letter) or its circuit is open (next tier, same attempt). */
@@ -186,23 +195,7 @@ function skipped(
           ctx.random(),
         );
   if (next.kind === 'schedule') {
-    const tier = tierTopicOf(ctx, policy, next.tierIndex);
-    return [
-      recorded,
-      {
-        topic: tier.topic,
-        key: request.endpointId,
-        value: tier.codec.encode({
-          request,
-          attempt: next.attempt,
-          tierIndex: next.tierIndex,
-          dueAt: next.dueAt,
-          scheduledAt: now,
-          firstAttemptAt,
-          history,
-        }),
-      },
-    ];
+    return [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history)];
   }
   const reason = next.kind === 'dead-letter' ? next.reason : 'exhausted';
   return [

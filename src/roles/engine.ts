@@ -16,7 +16,7 @@ import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health/endpo
 import { CompactedTable } from '../kafka/compacted-table.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
 import type { EndpointConfigValue } from '../kafka/records.js';
-import { DlqCounter } from '../kafka/dlq-counter.js';
+import { DlqCounter } from '../api/dlq-counter.js';
 import { EndpointCommands } from '../operator/endpoint-commands.js';
 import { adminRoutes } from '../api/routes.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
@@ -229,8 +229,9 @@ async function startApi(
     now,
     logger: log,
   });
-  const dlq = new DlqCounter(kafka, names.dlq, codecs.dlq, log);
-  await Promise.all([commands.start(), dlq.start()]);
+  const dlq = new DlqCounter(kafka, admin, names.dlq, codecs.dlq, log);
+  dlq.start();
+  await commands.start();
   const stateCounts = () => {
     const counts = emptyStateCounts();
     for (const id of new Set([...endpointState.keys(), ...endpoints.keys(), ...commands.writtenIds()])) {
