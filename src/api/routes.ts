@@ -22,8 +22,8 @@ export interface AdminApiDeps {
   readonly stats: () => Promise<unknown>;
   readonly registry: Registry;
   readonly engineTiersMs: readonly number[];
-  /** The engine's own readiness (its roles started), beside the tables'. */
-  readonly engineReady: () => boolean;
+  /** Why the engine is not ready (a crashed consumer, a lane stuck reopening); empty when it is. */
+  readonly engineProblems: () => string[];
 }
 
 export function openApiPath(): string {
@@ -143,13 +143,17 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
       path: '/readyz',
       auth: false,
       handler: () => {
+        const problems = deps.engineProblems();
         const checks = {
-          engine: deps.engineReady(),
+          engine: problems.length === 0,
           endpointState: health.ready,
           endpoints: deps.configs.ready,
         };
         const ready = Object.values(checks).every(Boolean);
-        return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'starting', checks } };
+        return {
+          status: ready ? 200 : 503,
+          body: { status: ready ? 'ready' : 'not_ready', checks, problems },
+        };
       },
     },
     {

@@ -68,8 +68,12 @@ export const configSchema = z
     jitter: z.coerce.number().min(0).max(0.9).default(0.25),
     /** Per-attempt HTTP timeout. @defaultValue `10s` */
     attemptTimeout: duration.prefault('10s'),
-    /** Largest request body kretry sends; a larger one is a permanent failure. @defaultValue 1048576 */
-    maxBodyBytes: int(1, 100 * 1024 * 1024).default(1024 * 1024),
+    /**
+     * Largest request body kretry sends; a larger one is a permanent failure. The body travels in
+     * ScheduledAttempt and DeadLetter records, so with the response body and history it must fit
+     * the topics' `max.message.bytes` (1048588 by default); `kretry start` checks. @defaultValue 1000000
+     */
+    maxBodyBytes: int(1, 100 * 1024 * 1024).default(1_000_000),
     /** How much of a response body is kept for the dead letter. @defaultValue 4096 */
     responseBodyLimit: int(0, 1024 * 1024).default(4096),
     /** Allow loopback, private, link-local and multicast targets. @defaultValue false */

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -7,6 +7,12 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };
+
+/**
+ * Every kretry producer sets its partitioner: kafkajs's default (murmur2, like the Java client, so
+ * a key lands on the same partition whoever produces it), set explicitly so kafkajs does not warn.
+ */
+export const PARTITIONER = Partitioners.DefaultPartitioner;
 
 /** A kafkajs client whose own logs go through pino, at warn and above. */
 export function createKafka(brokers: readonly string[], logger: Logger, clientId = 'kretry'): Kafka {

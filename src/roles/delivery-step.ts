@@ -3,7 +3,7 @@ import { effectivePolicy, layerOverrides, type RetryPolicy } from '../domain/pol
 import { route, tierSlot, type DeadLetterReason, type RouteDecision } from '../domain/route.js';
 import type { AttemptReport, HttpAttempter } from '../delivery/attempt.js';
 import type { Codecs } from '../kafka/codecs.js';
-import type { OutputRecord } from '../kafka/due-consumer.js';
+import type { OutputRecord, Processed } from '../kafka/partition-processor.js';
 import type {
   AttemptSummaryValue,
   DeadLetterValue,
@@ -15,6 +15,7 @@ import type { EngineMetrics } from '../observability/metrics.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
 import { gate, gateView } from '../domain/health/gate.js';
 import { skipToNextTier } from '../domain/route.js';
+import type { ProbeTracker } from '../domain/health/probe-tracker.js';
 
 export interface StepContext {
   readonly topology: Topology;
@@ -30,8 +31,15 @@ export interface StepContext {
   /** The endpoints table (operator configuration), when the gate is on. */
   readonly endpoints?: { get(endpointId: string): EndpointConfigValue | undefined } | undefined;
   readonly breakerOpenForMs: number;
-  /** Endpoints with a probe in flight in this process: one probe at a time. */
-  readonly probes: Set<string>;
+  /** Endpoints with a probe whose result has not reached the gate yet: one probe at a time. */
+  readonly probes: ProbeTracker;
+}
+
+/** Metric updates of one step, applied once its records commit (Processed.afterCommit). */
+type Effects = (() => void)[];
+
+function processed(records: OutputRecord[], effects: Effects): Processed {
+  return { records, afterCommit: () => effects.forEach((effect) => effect()) };
 }
 
 /** Where a delivery stands before this attempt. */
@@ -61,40 +69,41 @@ export async function attemptAndRoute(
   ctx: StepContext,
   request: DeliveryRequestValue,
   before: Before,
-): Promise<OutputRecord[]> {
+): Promise<Processed> {
+  const effects: Effects = [];
   const settings = ctx.endpoints?.get(request.endpointId);
   const resolved = effectivePolicy(ctx.basePolicy, layerOverrides(settings?.policy ?? null, request.policy));
   if ('problem' in resolved) {
-    return [
-      deadLetter(ctx, request, 'invalid_record', before, {
-        lastError: `policy.${resolved.problem.field} ${resolved.problem.message}`,
-      }),
-    ];
+    const letter = deadLetter(ctx, request, 'invalid_record', before, {
+      lastError: `policy.${resolved.problem.field} ${resolved.problem.message}`,
+    });
+    return processed([letter.record], [letter.count]);
   }
   const { policy } = resolved;
   const tierLabel = before.tierIndex < 0 ? 'ingest' : tierTopicOf(ctx, policy, before.tierIndex).label;
-  if (before.dueAt !== null)
-    ctx.metrics.lateness.observe({ tier: tierLabel }, Math.max(0, ctx.now() - before.dueAt) / 1000);
+  if (before.dueAt !== null) {
+    const lateSeconds = Math.max(0, ctx.now() - before.dueAt) / 1000;
+    effects.push(() => ctx.metrics.lateness.observe({ tier: tierLabel }, lateSeconds));
+  }
 
   const view = gateView(ctx.endpointState?.get(request.endpointId), settings);
   const now = ctx.now();
-  const gateDecision = gate(view, now, ctx.breakerOpenForMs, ctx.probes.has(request.endpointId));
-  if (gateDecision !== 'attempt') return skipped(ctx, request, before, policy, gateDecision, tierLabel, now);
+  const probing = view !== undefined && ctx.probes.inFlight(request.endpointId, view.circuitChangedAt, now);
+  const gateDecision = gate(view, now, ctx.breakerOpenForMs, probing);
+  if (gateDecision !== 'attempt')
+    return skipped(ctx, request, before, policy, gateDecision, tierLabel, now, effects);
 
-  const probe = view !== undefined && view.circuit !== 'closed';
-  if (probe) ctx.probes.add(request.endpointId);
-  let report: AttemptReport;
-  try {
-    report = await ctx.attempter.attempt(request.endpointId, request);
-  } finally {
-    if (probe) ctx.probes.delete(request.endpointId);
-  }
+  // A probe stays in flight until its result is folded and reaches this process's table.
+  if (view !== undefined && view.circuit !== 'closed') ctx.probes.start(request.endpointId, now);
+  const report: AttemptReport = await ctx.attempter.attempt(request.endpointId, request);
   const outcome = classify(report.result, {
     ...ctx.classifyOptions,
     disableOn404: settings?.disableOn404 ?? ctx.classifyOptions.disableOn404,
   });
-  ctx.metrics.attempts.inc({ outcome: outcome.kind, tier: tierLabel });
-  ctx.metrics.attemptDuration.observe(report.latencyMs / 1000);
+  effects.push(() => {
+    ctx.metrics.attempts.inc({ outcome: outcome.kind, tier: tierLabel });
+    ctx.metrics.attemptDuration.observe(report.latencyMs / 1000);
+  });
   const firstAttemptAt = before.firstAttemptAt ?? report.startedAt;
   const summary = summarize(before.attempt, report, outcome);
   const history = [...before.history, summary];
@@ -114,25 +123,27 @@ export async function attemptAndRoute(
   );
   switch (decision.kind) {
     case 'done':
-      ctx.metrics.deliveries.inc({ result: 'delivered' });
-      return [recorded];
+      effects.push(() => ctx.metrics.deliveries.inc({ result: 'delivered' }));
+      return processed([recorded], effects);
     case 'schedule':
-      return [recorded, scheduled(ctx, request, policy, decision, ctx.now(), firstAttemptAt, history)];
-    case 'dead-letter':
-      return [
-        recorded,
-        deadLetter(
-          ctx,
-          request,
-          decision.reason,
-          { ...before, history, firstAttemptAt },
-          {
-            lastStatus: summary.status,
-            lastError: summary.errorClass,
-            lastResponseBody: report.responseBody,
-          },
-        ),
-      ];
+      return processed(
+        [recorded, scheduled(ctx, request, policy, decision, ctx.now(), firstAttemptAt, history)],
+        effects,
+      );
+    case 'dead-letter': {
+      const letter = deadLetter(
+        ctx,
+        request,
+        decision.reason,
+        { ...before, history, firstAttemptAt },
+        {
+          lastStatus: summary.status,
+          lastError: summary.errorClass,
+          lastResponseBody: report.responseBody,
+        },
+      );
+      return processed([recorded, letter.record], [...effects, letter.count]);
+    }
   }
 }
 
@@ -171,9 +182,10 @@ function skipped(
   decision: 'skip' | 'disabled',
   tierLabel: string,
   now: number,
-): OutputRecord[] {
+  effects: Effects,
+): Processed {
   const errorClass = decision === 'disabled' ? 'endpoint_disabled' : 'circuit_open';
-  ctx.metrics.attempts.inc({ outcome: 'skipped', tier: tierLabel });
+  effects.push(() => ctx.metrics.attempts.inc({ outcome: 'skipped', tier: tierLabel }));
   const summary: AttemptSummaryValue = {
     attempt: before.attempt,
     at: now,
@@ -195,19 +207,20 @@ function skipped(
           ctx.random(),
         );
   if (next.kind === 'schedule') {
-    return [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history)];
+    return processed(
+      [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history)],
+      effects,
+    );
   }
   const reason = next.kind === 'dead-letter' ? next.reason : 'exhausted';
-  return [
-    recorded,
-    deadLetter(
-      ctx,
-      request,
-      reason,
-      { history, firstAttemptAt: before.firstAttemptAt },
-      { lastError: errorClass },
-    ),
-  ];
+  const letter = deadLetter(
+    ctx,
+    request,
+    reason,
+    { history, firstAttemptAt: before.firstAttemptAt },
+    { lastError: errorClass },
+  );
+  return processed([recorded, letter.record], [...effects, letter.count]);
 }
 
 /** The AttemptRecorded for an attempt (or skip) summarised by `summary`, made from `before`. */
@@ -260,18 +273,24 @@ function tierTopicOf(ctx: StepContext, policy: RetryPolicy, tierIndex: number) {
   return { topic: tier.topic, codec, label: tier.topic.slice(tier.topic.lastIndexOf('retry-')) };
 }
 
+/** What writing a dead letter needs of a step (the projection dead-letters undecodable events too). */
+export type DeadLetterContext = Pick<StepContext, 'topology' | 'codecs' | 'now' | 'metrics'>;
+
+/** A DeadLetter record, and the metric update to apply once it commits. */
 export function deadLetter(
-  ctx: StepContext,
+  ctx: DeadLetterContext,
   request: DeliveryRequestValue | null,
   reason: DeadLetterReason,
   before: Pick<Before, 'history' | 'firstAttemptAt'>,
   extra: Partial<
     Pick<DeadLetterValue, 'lastStatus' | 'lastError' | 'lastResponseBody' | 'rawValue' | 'source'>
   >,
-): OutputRecord {
-  ctx.metrics.deadLetters.inc({ reason });
-  ctx.metrics.deliveries.inc({ result: 'dead_lettered' });
-  return {
+): { record: OutputRecord; count: () => void } {
+  const count = (): void => {
+    ctx.metrics.deadLetters.inc({ reason });
+    ctx.metrics.deliveries.inc({ result: 'dead_lettered' });
+  };
+  const record: OutputRecord = {
     topic: ctx.topology.dlq,
     key: request?.endpointId ?? '',
     value: ctx.codecs.dlq.encode({
@@ -287,4 +306,5 @@ export function deadLetter(
       source: extra.source ?? null,
     }),
   };
+  return { record, count };
 }

@@ -4,7 +4,10 @@ import { createHttpAttempter } from '../delivery/attempt.js';
 import { KretryError } from '../errors.js';
 import { registerCodecs } from '../kafka/codecs.js';
 import { ConcurrencyLimit } from '../kafka/concurrency-limit.js';
-import type { DueConsumer } from '../kafka/due-consumer.js';
+import type { PartitionProcessor } from '../kafka/partition-processor.js';
+import { PartitionStatus } from '../kafka/partition-status.js';
+import { readBrokerLimits } from '../kafka/broker-limits.js';
+import { ProbeTracker } from '../domain/health/probe-tracker.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { topology } from '../kafka/topology.js';
 import { missingTopics } from '../kafka/create-topics.js';
@@ -26,7 +29,7 @@ import { registerApiMetrics } from '../observability/api-metrics.js';
 import { resolveSecrets } from '../delivery/secret-refs.js';
 import { processEnv } from '../config/env.js';
 import { dispatcher } from './dispatcher.js';
-import { Projection } from './projection.js';
+import { projection as projectionRole } from './projection.js';
 import { tierWorkers } from './tiers.js';
 
 export interface ConnectedConfig extends Config {
@@ -74,6 +77,9 @@ export async function startEngine(
   const codecs = await registerCodecs(createRegistryClient(config.schemaRegistryUrl), names);
   const now = options.now ?? Date.now;
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const status = new PartitionStatus(metrics.registry, now);
+  const limits = await readBrokerLimits(admin, outputTopics(names), logger);
+  assertBodiesFit(config, limits.maxMessageBytes);
   const gated = roles.includes('dispatcher') || roles.includes('tiers');
   const withApi = roles.includes('api');
   const tables = gated || withApi;
@@ -122,7 +128,8 @@ export async function startEngine(
     endpointState,
     endpoints,
     breakerOpenForMs: config.breakerOpenFor,
-    probes: new Set(),
+    // A probe whose result never reaches the gate (its commit was abandoned) is freed after this.
+    probes: new ProbeTracker(config.attemptTimeout + 30_000),
     topology: names,
     codecs,
     attempter,
@@ -145,40 +152,43 @@ export async function startEngine(
     limit: new ConcurrencyLimit(config.concurrency),
     lookahead: config.tierLookahead,
     jitter: config.jitter,
+    limits,
+    status,
     logger,
   };
   // One limit per role: due retries must not queue behind a deep ingest backlog, nor the reverse.
-  const workers: DueConsumer<unknown>[] = [];
-  if (roles.includes('dispatcher')) workers.push(dispatcher(deps) as DueConsumer<unknown>);
+  const workers: Pick<PartitionProcessor<unknown, unknown>, 'start' | 'stop'>[] = [];
+  if (roles.includes('dispatcher')) workers.push(dispatcher(deps));
   if (roles.includes('tiers')) {
-    workers.push(
-      ...(tierWorkers({
-        ...deps,
-        limit: new ConcurrencyLimit(config.concurrency),
-      }) as DueConsumer<unknown>[]),
-    );
+    workers.push(...tierWorkers({ ...deps, limit: new ConcurrencyLimit(config.concurrency) }));
   }
-  const projection = roles.includes('projection')
-    ? new Projection({
+  if (roles.includes('projection')) {
+    workers.push(
+      projectionRole({
         kafka,
         admin,
         topology: names,
         codecs,
         policy: healthPolicy,
         sessionTimeoutMs: config.sessionTimeout,
-        logger: logger.child({ role: 'projection' }),
-      })
-    : undefined;
+        limits,
+        status,
+        metrics,
+        now,
+        logger,
+      }),
+    );
+  }
   let started = false;
   let api: { server: ApiServer; commands: EndpointCommands; dlq: DlqCounter } | undefined;
   if (withApi && endpointState !== undefined && endpoints !== undefined) {
     api = await startApi(
       config,
       { kafka, admin, names, codecs, metrics, endpointState, endpoints, now, logger },
-      () => started,
+      () => (started ? status.problems() : ['starting']),
     );
   }
-  await Promise.all([...workers.map((w) => w.start()), projection?.start()]);
+  await Promise.all(workers.map((w) => w.start()));
   started = true;
   logger.info(
     { roles, brokers: config.brokers, topics: names.ingest, api: api?.server.url },
@@ -192,7 +202,7 @@ export async function startEngine(
     apiUrl: api?.server.url,
     async stop() {
       await api?.server.close();
-      await Promise.all([...workers.map((w) => w.stop(config.shutdownTimeout)), projection?.stop()]);
+      await Promise.all(workers.map((w) => w.stop(config.shutdownTimeout)));
       await attempter.close();
       await Promise.all([endpointState?.stop(), endpoints?.stop(), api?.commands.stop(), api?.dlq.stop()]);
       await admin.disconnect();
@@ -217,7 +227,7 @@ interface ApiParts {
 async function startApi(
   config: ConnectedConfig,
   parts: ApiParts,
-  engineReady: () => boolean,
+  engineProblems: () => string[],
 ): Promise<{ server: ApiServer; commands: EndpointCommands; dlq: DlqCounter }> {
   const { kafka, admin, names, codecs, metrics, endpointState, endpoints, now, logger } = parts;
   const log = logger.child({ role: 'api' });
@@ -263,7 +273,7 @@ async function startApi(
       commands,
       registry: metrics.registry,
       engineTiersMs: config.tiers,
-      engineReady,
+      engineProblems,
       stats: () =>
         collectStats({
           admin,
@@ -276,4 +286,34 @@ async function startApi(
   });
   log.info({ url: server.url, auth: config.apiToken !== undefined }, 'admin API listening');
   return { server, commands, dlq };
+}
+
+/** Every topic kretry writes: a commit must fit the smallest `max.message.bytes` among them. */
+function outputTopics(names: ReturnType<typeof topology>): string[] {
+  return [names.ingest, names.dlq, names.attempts, names.endpointState, ...names.tiers.map((t) => t.topic)];
+}
+
+/** Room for a request's URL, headers and ids, and the record's own fields. */
+const REQUEST_HEADROOM_BYTES = 16 * 1024;
+/** Bytes one attempt adds to a record's history. */
+const HISTORY_BYTES_PER_ATTEMPT = 64;
+
+/**
+ * A delivery's body travels whole in its ScheduledAttempt and DeadLetter. If the largest body
+ * kretry accepts cannot fit the smallest topic limit, such a delivery could never be committed;
+ * refuse at start, naming both settings, instead of wedging a partition later.
+ */
+function assertBodiesFit(config: ConnectedConfig, maxMessageBytes: number): void {
+  const largest =
+    config.maxBodyBytes +
+    config.responseBodyLimit +
+    config.maxAttempts * HISTORY_BYTES_PER_ATTEMPT +
+    REQUEST_HEADROOM_BYTES;
+  if (largest > maxMessageBytes) {
+    throw new KretryError(
+      'KRETRY_CONFIG',
+      `The largest record kretry may write (KRETRY_MAX_BODY_BYTES ${config.maxBodyBytes} + KRETRY_RESPONSE_BODY_LIMIT ${config.responseBodyLimit} + history of KRETRY_MAX_ATTEMPTS ${config.maxAttempts} + ${REQUEST_HEADROOM_BYTES} bytes for URL and headers = ${largest}) does not fit the smallest max.message.bytes of kretry's topics (${maxMessageBytes}); lower KRETRY_MAX_BODY_BYTES or raise the topics' max.message.bytes`,
+      { context: { key: 'maxBodyBytes', maxMessageBytes, largest } },
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { Decoded } from '../kafka/due-consumer.js';
+import { isKretryError } from '../errors.js';
+import type { Decoded } from '../kafka/partition-processor.js';
 import type { DeliveryRequestValue, ScheduledAttemptValue } from '../kafka/records.js';
 import type { ValueCodec } from '../kafka/value-codec.js';
 
@@ -14,13 +15,20 @@ export type Input<T> =
       readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
     };
 
-/** Decodes without throwing; an invalid record is due at once, so it reaches `dlq` without delay. */
+/**
+ * Decodes a record. An invalid one becomes an item due at once, so it reaches `dlq` without
+ * delay; a transient failure (the registry unreachable, a 5xx) is thrown, so the partition waits
+ * and decodes it again — a valid record is never dead-lettered because the registry was away.
+ */
 export function inputDecoder<T>(
   topic: string,
   codec: ValueCodec<T>,
   validate: (value: T) => string | undefined,
   timing: (value: T) => { dueAt: number; scheduledAt: number },
-): (message: KafkaMessage, partition: number) => Promise<Decoded<Input<T>>> {
+): (
+  message: Pick<KafkaMessage, 'value' | 'key' | 'offset'>,
+  partition: number,
+) => Promise<Decoded<Input<T>>> {
   return async (message, partition) => {
     const invalid = (problem: string): Decoded<Input<T>> => ({
       item: {
@@ -38,6 +46,7 @@ export function inputDecoder<T>(
     try {
       value = await codec.decode(message.value);
     } catch (error) {
+      if (isKretryError(error) && error.retryable) throw error;
       return invalid(`undecodable: ${(error as Error).message}`);
     }
     const problem = validate(value);

@@ -1,12 +1,20 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { foldAttempts, type EndpointHealth, type HealthPolicy } from '../domain/health/endpoint-health.js';
-import type { AttemptRecordedValue } from '../kafka/records.js';
+import type { OffsetWindow } from '../domain/offset-window.js';
+import type { BrokerLimits } from '../kafka/broker-limits.js';
 import type { Codecs } from '../kafka/codecs.js';
+import { ConcurrencyLimit } from '../kafka/concurrency-limit.js';
 import { fromHealthValue, toHealthValue } from '../kafka/health-record.js';
+import { PartitionProcessor, type OutputRecord, type Processed } from '../kafka/partition-processor.js';
+import type { Finished } from '../kafka/partition-lane.js';
+import type { PartitionStatus } from '../kafka/partition-status.js';
+import type { AttemptRecordedValue } from '../kafka/records.js';
 import { restorePartitions } from '../kafka/restore-partitions.js';
 import type { Topology } from '../kafka/topology.js';
-import { connectTransactionalProducer, isFenced } from '../kafka/transactional-producers.js';
 import type { Logger } from '../observability/logger.js';
+import type { EngineMetrics } from '../observability/metrics.js';
+import { invalidRecord } from './dispatcher.js';
+import { inputDecoder, type Input } from './inputs.js';
 
 export interface ProjectionDeps {
   readonly kafka: Kafka;
@@ -15,6 +23,10 @@ export interface ProjectionDeps {
   readonly codecs: Codecs;
   readonly policy: HealthPolicy;
   readonly sessionTimeoutMs: number;
+  readonly limits: BrokerLimits;
+  readonly status: PartitionStatus;
+  readonly metrics: EngineMetrics;
+  readonly now: () => number;
   readonly logger: Logger;
 }
 
@@ -24,211 +36,166 @@ interface Tracked {
   readonly throughOffset: number;
 }
 
-interface PartitionState {
-  readonly producer: Producer;
+/** One attempts partition's folded health, by endpoint. */
+interface PartitionHealth {
+  readonly partition: number;
   readonly endpoints: Map<string, Tracked>;
 }
 
-const SEND_BYTES = 512 * 1024;
-
-function inChunks<M extends { value: Buffer }>(messages: readonly M[], maxBytes: number): M[][] {
-  const chunks: M[][] = [];
-  let current: M[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    if (current.length > 0 && bytes + message.value.length > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += message.value.length;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
+/** Events folded per partition before the commit that carries their snapshots. */
+const LOOKAHEAD = 5_000;
 
 export function projectionGroup(topology: Topology): string {
   return topology.projectionGroup;
 }
 
 /**
- * Role `projection`: folds the attempts log into endpoint health and writes each touched
- * endpoint's snapshot to the compacted endpoint-state topic in the same transaction as the
- * consumed offsets, so the snapshots always match the committed position. On assignment it
- * restores its partitions' snapshots; if the group's committed offset is behind them, an operator
- * reset the group (a replay), and it rebuilds those partitions from the log instead.
+ * Role `projection`, on the partition processor: folds the attempts log into endpoint health and
+ * writes each touched endpoint's snapshot to the compacted endpoint-state topic in the same
+ * transaction as the consumed offsets, so the snapshots always match the committed position.
+ *
+ * A lane opens by restoring its partition's snapshots (after fencing, so a zombie's last
+ * transaction is settled); if the group's committed offset is behind them, an operator reset the
+ * group (a replay) and the partition is rebuilt from the log instead. Records only finish in
+ * `process`; the fold happens per commit (`beforeCommit`), one run per endpoint in log order, and
+ * the folded state replaces the lane's only after the commit — a failed commit reopens the lane,
+ * which restores from what committed. An undecodable attempt is never skipped silently: it goes
+ * to `dlq` as `invalid_record`, the same way on every rebuild, so the fold stays deterministic.
  */
-export class Projection {
-  readonly #deps: ProjectionDeps;
-  readonly #group: string;
-  readonly #partitions = new Map<number, PartitionState>();
-  #ready: Promise<void> = Promise.resolve();
-  #consumer: Consumer | undefined;
-
-  constructor(deps: ProjectionDeps) {
-    this.#deps = deps;
-    this.#group = projectionGroup(deps.topology);
-  }
-
-  async start(): Promise<void> {
-    const { kafka, topology } = this.#deps;
-    const consumer = kafka.consumer({
-      groupId: this.#group,
-      readUncommitted: false,
-      sessionTimeout: this.#deps.sessionTimeoutMs,
-      heartbeatInterval: Math.max(500, Math.floor(this.#deps.sessionTimeoutMs / 10)),
-      maxWaitTimeInMs: 200,
-      // Large fetches: each batch rewrites the snapshot of every endpoint it touched, so fewer,
-      // bigger batches mean far fewer snapshot writes per event when catching up.
-      maxBytesPerPartition: 16 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
-    });
-    this.#consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      const assigned = payload.memberAssignment[topology.attempts] ?? [];
-      this.#ready = this.#ready
-        .then(() => this.#prepare(assigned))
-        .catch((error: unknown) => {
-          this.#deps.logger.error({ err: error }, 'projection: restoring state failed');
-        });
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic: topology.attempts, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.#onBatch(payload),
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.#consumer?.stop();
-    await this.#ready;
-    for (const state of this.#partitions.values()) await state.producer.disconnect().catch(() => undefined);
-    this.#partitions.clear();
-    await this.#consumer?.disconnect();
-  }
-
-  async #prepare(assigned: readonly number[]): Promise<void> {
-    const { kafka, admin, topology, codecs, logger } = this.#deps;
-    for (const [partition, state] of this.#partitions) {
-      if (!assigned.includes(partition)) {
-        this.#partitions.delete(partition);
-        await state.producer.disconnect().catch(() => undefined);
-      }
-    }
-    const fresh = assigned.filter((p) => !this.#partitions.has(p));
-    if (fresh.length === 0) return;
-    const writers = new Map<number, Producer>();
-    for (const partition of fresh) {
-      writers.set(
-        partition,
-        await connectTransactionalProducer(kafka, this.#group, topology.attempts, partition),
-      );
-    }
-    const restored = await restorePartitions(kafka, admin, topology.endpointState, writers);
-    const [committed] = await admin.fetchOffsets({ groupId: this.#group, topics: [topology.attempts] });
-    for (const partition of fresh) {
-      const position = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-      const endpoints = new Map<string, Tracked>();
-      for (const bytes of restored.get(partition)?.values() ?? []) {
-        const value = await codecs.endpointState.decode(bytes);
-        endpoints.set(value.endpointId, {
-          health: fromHealthValue(value),
-          throughOffset: value.throughOffset,
-        });
-      }
-      const ahead = [...endpoints.values()].some((t) => t.throughOffset > Math.max(position, 0));
-      if (ahead) {
-        logger.warn(
-          { partition, position },
-          'projection: group offset is behind its snapshots (reset); rebuilding from the log',
-        );
-        endpoints.clear();
-      }
-      this.#partitions.set(partition, { producer: writers.get(partition) as Producer, endpoints });
-    }
-  }
-
-  async #onBatch(payload: EachBatchPayload): Promise<void> {
-    await this.#ready;
-    const { batch } = payload;
-    const state = this.#partitions.get(batch.partition);
-    if (state === undefined || batch.messages.length === 0) return;
-    const { topology, codecs, policy, logger } = this.#deps;
-
-    // Group the batch's events by endpoint, in log order, and fold each endpoint's run at once
-    // (one copy of its snapshot per batch). Staged: the state changes only once the transaction commits.
-    const runs = new Map<string, AttemptRecordedValue[]>();
-    let last = -1;
-    for (const message of batch.messages) {
-      if (!payload.isRunning() || payload.isStale()) break;
-      const offset = Number(message.offset);
-      last = offset;
-      if (message.value === null) continue;
-      let event: AttemptRecordedValue;
-      try {
-        event = await codecs.attempts.decode(message.value);
-      } catch (error) {
-        logger.error(
-          { err: error, partition: batch.partition, offset: message.offset },
-          'projection: undecodable attempt skipped',
-        );
-        continue;
-      }
-      const known = state.endpoints.get(event.endpointId);
-      if (known !== undefined && known.throughOffset > offset) continue; // folded before a restart
-      const run = runs.get(event.endpointId);
-      if (run === undefined) runs.set(event.endpointId, [event]);
-      else run.push(event);
-    }
-    const staged = new Map<string, Tracked>();
-    for (const [endpointId, events] of runs) {
-      const health = foldAttempts(state.endpoints.get(endpointId)?.health, events, policy);
-      if (health !== undefined) staged.set(endpointId, { health, throughOffset: last + 1 });
-    }
-    if (last < 0) return;
-
-    let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
-    try {
-      transaction = await state.producer.transaction();
-      // Several sends, so no record batch reaches the broker's 1 MiB message.max.bytes.
-      for (const messages of inChunks(
-        [...staged.values()].map((t) => ({
-          key: t.health.endpointId,
-          partition: batch.partition,
-          value: codecs.endpointState.encode(toHealthValue(t.health, t.throughOffset)),
+export function projection(
+  deps: ProjectionDeps,
+): PartitionProcessor<Input<AttemptRecordedValue>, PartitionHealth> {
+  const { topology, codecs, policy, logger } = deps;
+  const restorer = new RestoreBatcher(deps);
+  const step = { topology, codecs, metrics: deps.metrics, now: deps.now };
+  return new PartitionProcessor<Input<AttemptRecordedValue>, PartitionHealth>({
+    kafka: deps.kafka,
+    admin: deps.admin,
+    role: 'projection',
+    groupId: topology.projectionGroup,
+    topic: topology.attempts,
+    lookahead: LOOKAHEAD,
+    minDelayMs: 0,
+    // Folding is synchronous; the limit only bounds the promises between decode and commit.
+    limit: new ConcurrencyLimit(LOOKAHEAD * 4),
+    sessionTimeoutMs: deps.sessionTimeoutMs,
+    limits: deps.limits,
+    status: deps.status,
+    now: deps.now,
+    logger: logger.child({ role: 'projection' }),
+    // Large fetches: each commit rewrites the snapshot of every endpoint it touched, so bigger
+    // commits mean far fewer snapshot writes per event when catching up.
+    fetch: { maxBytesPerPartition: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 },
+    work: {
+      decode: inputDecoder(
+        topology.attempts,
+        codecs.attempts,
+        () => undefined,
+        () => ({
+          dueAt: 0,
+          scheduledAt: 0,
+        }),
+      ),
+      process: (input) => Promise.resolve(input.kind === 'valid' ? NOTHING : invalidRecord(step, input)),
+      open: (partition, producer, committed) => restorer.restore(partition, producer, committed),
+      // Each snapshot goes to the endpoint-state partition numbered like its attempts partition,
+      // which is the one a lane restores from.
+      beforeCommit: (state, finished, window) =>
+        fold(state.endpoints, finished, window, policy, (health, through) => ({
+          topic: topology.endpointState,
+          key: health.endpointId,
+          partition: state.partition,
+          value: codecs.endpointState.encode(toHealthValue(health, through)),
         })),
-        SEND_BYTES,
-      )) {
-        await transaction.send({ topic: topology.endpointState, messages });
+    },
+  });
+}
+
+const NOTHING: Processed = { records: [] };
+
+/** Folds a commit's events into the partition's health; the new state applies after the commit. */
+function fold(
+  state: Map<string, Tracked>,
+  finished: readonly Finished<Input<AttemptRecordedValue>>[],
+  window: OffsetWindow,
+  policy: HealthPolicy,
+  snapshot: (health: EndpointHealth, throughOffset: number) => OutputRecord,
+): Processed {
+  const runs = new Map<string, AttemptRecordedValue[]>();
+  for (const { offset, item } of finished) {
+    if (item.kind !== 'valid') continue;
+    const event = item.value;
+    const known = state.get(event.endpointId);
+    if (known !== undefined && known.throughOffset > offset) continue; // folded before a restart
+    const run = runs.get(event.endpointId);
+    if (run === undefined) runs.set(event.endpointId, [event]);
+    else run.push(event);
+  }
+  const staged = new Map<string, Tracked>();
+  for (const [endpointId, events] of runs) {
+    const health = foldAttempts(state.get(endpointId)?.health, events, policy);
+    if (health !== undefined) staged.set(endpointId, { health, throughOffset: window.commitPoint });
+  }
+  return {
+    records: [...staged.values()].map((t) => snapshot(t.health, t.throughOffset)),
+    afterCommit: () => {
+      for (const [endpointId, tracked] of staged) state.set(endpointId, tracked);
+    },
+  };
+}
+
+/**
+ * Restores the snapshots of the partitions opening at the same moment with one read of the
+ * endpoint-state topic (a rebalance opens them all at once; one reader each would join a group
+ * per partition).
+ */
+class RestoreBatcher {
+  #waiting: {
+    partition: number;
+    producer: Producer;
+    committed: OffsetWindow;
+    resolve: (state: PartitionHealth) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  constructor(private readonly deps: ProjectionDeps) {}
+
+  restore(partition: number, producer: Producer, committed: OffsetWindow): Promise<PartitionHealth> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ partition, producer, committed, resolve, reject });
+      if (this.#waiting.length === 1) setImmediate(() => void this.#run());
+    });
+  }
+
+  async #run(): Promise<void> {
+    const batch = this.#waiting;
+    this.#waiting = [];
+    const { kafka, admin, topology, codecs, logger } = this.deps;
+    try {
+      const writers = new Map(batch.map((w) => [w.partition, w.producer] as const));
+      const restored = await restorePartitions(kafka, admin, topology.endpointState, writers);
+      for (const waiting of batch) {
+        const endpoints = new Map<string, Tracked>();
+        for (const bytes of restored.get(waiting.partition)?.values() ?? []) {
+          const value = await codecs.endpointState.decode(bytes);
+          endpoints.set(value.endpointId, {
+            health: fromHealthValue(value),
+            throughOffset: value.throughOffset,
+          });
+        }
+        const position = waiting.committed.commitPoint;
+        const ahead = [...endpoints.values()].some((t) => t.throughOffset > Math.max(position, 0));
+        if (ahead) {
+          logger.warn(
+            { partition: waiting.partition, position },
+            'projection: group offset is behind its snapshots (reset); rebuilding from the log',
+          );
+          endpoints.clear();
+        }
+        waiting.resolve({ partition: waiting.partition, endpoints });
       }
-      await transaction.sendOffsets({
-        consumerGroupId: this.#group,
-        topics: [
-          {
-            topic: topology.attempts,
-            partitions: [{ partition: batch.partition, offset: String(last + 1) }],
-          },
-        ],
-      });
-      await transaction.commit();
     } catch (error) {
-      await transaction?.abort().catch(() => undefined);
-      if (isFenced(error)) {
-        logger.warn({ partition: batch.partition }, 'projection: fenced by a new owner of the partition');
-        this.#partitions.delete(batch.partition);
-      } else {
-        logger.warn(
-          { err: error, partition: batch.partition },
-          'projection: transaction failed; the batch will be read again',
-        );
-      }
-      return; // unresolved: kafkajs fetches the same records again
+      for (const waiting of batch) waiting.reject(error);
     }
-    for (const [endpointId, tracked] of staged) state.endpoints.set(endpointId, tracked);
-    payload.resolveOffset(String(last));
-    await payload.heartbeat();
   }
 }

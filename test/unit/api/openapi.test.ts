@@ -18,7 +18,7 @@ const routes = adminRoutes({
   stats: () => Promise.resolve({}),
   registry: new Registry(),
   engineTiersMs: [1000],
-  engineReady: () => true,
+  engineProblems: () => [],
 });
 
 describe('openapi/openapi.json', () => {
