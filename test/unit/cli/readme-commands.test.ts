@@ -32,6 +32,7 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as
 };
 const BIN = manifest.bin['kretry'];
 const BUILT_MAIN = 'dist/src/cli/main.js';
+/** npm's own commands the README may show; any other `npm <word>` must be a script of package.json. */
 const NPM_BUILTINS = new Set(['ci', 'install', 'i', 'link', 'pack', 'exec']);
 
 /** How a README command reaches the CLI: the kretry arguments and how to run it as written. */
@@ -217,7 +218,7 @@ describe('the README commands', () => {
 
   afterAll(() => rmSync(stackHome, { recursive: true, force: true }));
 
-  it('shows kretry commands, and only in forms this test can check', () => {
+  it(`shows ${kretryCommands.length} kretry commands (of ${commands.length}), only in forms this test can check`, () => {
     expect(kretryCommands.length).toBeGreaterThan(20);
     const unknown = classified.flatMap(({ command, invocation: i }) =>
       i instanceof Error ? [`${command.where}: ${i.message}`] : [],
