@@ -24,4 +24,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// `kretry … | head` closes the pipe before kretry is done writing: the reader has what it wanted,
+// so that ends the command quietly instead of with an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(EXIT.ok);
+});
+
 process.exitCode = await main(process.argv);
