@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config/load.js';
 import { stackOptionsFrom } from '../src/config/stack-options.js';
 import { registerCodecs, type Codecs } from '../src/kafka/codecs.js';
 import { createTopics } from '../src/kafka/create-topics.js';
-import { createKafka } from '../src/kafka/kafka-client.js';
+import { PARTITIONER, createKafka } from '../src/kafka/kafka-client.js';
 import { topicSpecs, topology, type Topology } from '../src/kafka/topology.js';
 import { createRegistryClient } from '../src/kafka/value-codec.js';
 import { createLogger, type Logger } from '../src/observability/logger.js';
@@ -61,7 +61,7 @@ export async function deployment(env: Record<string, string>): Promise<Deploymen
   await createTopics(admin, topicSpecs(config), { partitions: config.partitions, replicationFactor: 1 });
   const names = topology(config);
   const codecs = await registerCodecs(createRegistryClient(registryUrl), names);
-  const producer = kafka.producer();
+  const producer = kafka.producer({ createPartitioner: PARTITIONER });
   await producer.connect();
   return {
     config,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 
 const prefix = process.env['KRETRY_TOPIC_PREFIX'] ?? 'kretry.';
 const kafka = new Kafka({
@@ -31,7 +31,8 @@ const value = await registry.encode(schemaId, {
   policy: null, // or { maxAttempts: 5, maxAgeMs: 3_600_000, tiers: null }
 });
 
-const producer = kafka.producer({ idempotent: true });
+// murmur2, as Java clients and kretry partition: an endpoint's records share one partition.
+const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
 await producer.connect();
 // Key = endpointId: one endpoint's deliveries stay in one partition, in order.
 await producer.send({ topic: `${prefix}ingest`, messages: [{ key: endpointId, value }] });

@@ -1,38 +1,8 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { isKretryError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
-import { startCommand, topicsCommand } from './engine-commands.js';
-import { stackCommand } from './stack-command.js';
-import { sendCommand } from './send-command.js';
-import { dlqCommand } from './dlq-command.js';
-import { redriveCommand } from './redrive-command.js';
-import { replayCommand } from './replay-command.js';
-import { endpointsCommand } from './endpoints-command.js';
-import { demoCommand } from './demo-command.js';
-
-function program(): Command {
-  const root = new Command('kretry')
-    .description('Event-sourced webhook delivery and retry engine on Apache Kafka.')
-    .enablePositionalOptions()
-    .addCommand(startCommand())
-    .addCommand(topicsCommand())
-    .addCommand(sendCommand())
-    .addCommand(dlqCommand())
-    .addCommand(redriveCommand())
-    .addCommand(replayCommand())
-    .addCommand(endpointsCommand())
-    .addCommand(demoCommand())
-    .addCommand(stackCommand());
-  applyToTree(root, (command) => command.exitOverride().showHelpAfterError());
-  return root;
-}
-
-/** Commander settings are not inherited by commands built separately and added later. */
-function applyToTree(command: Command, apply: (command: Command) => void): void {
-  apply(command);
-  for (const sub of command.commands) applyToTree(sub, apply);
-}
+import { program } from './program.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -53,5 +23,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.failed;
   }
 }
+
+// `kretry … | head` closes the pipe before kretry is done writing: the reader has what it wanted,
+// so that ends the command quietly instead of with an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(EXIT.ok);
+});
 
 process.exitCode = await main(process.argv);

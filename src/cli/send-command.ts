@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { KretryError } from '../errors.js';
+import { PARTITIONER } from '../kafka/kafka-client.js';
 import type { DeliveryRequestValue } from '../kafka/records.js';
 import { parseDeliveryInput } from '../operator/delivery-input.js';
 import {
@@ -157,7 +158,11 @@ Examples:
       const useStdin = flags.stdin === true || (bulk && !process.stdin.isTTY);
       if (!useStdin && flags.file === undefined) fromFlags(flags); // usage errors before connecting
       await withDeployment(flags, async (d) => {
-        const producer = d.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        const producer = d.kafka.producer({
+          createPartitioner: PARTITIONER,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
         await producer.connect();
         const showBar = process.stderr.isTTY && (useStdin || flags.file !== undefined);
         const bar = new SingleBar({

@@ -4,7 +4,7 @@ import type { Consumer } from 'kafkajs';
 import { stateOf } from '../api/views.js';
 import { formatDuration } from '../domain/duration.js';
 import { createTopics } from '../kafka/create-topics.js';
-import { createKafka } from '../kafka/kafka-client.js';
+import { PARTITIONER, createKafka } from '../kafka/kafka-client.js';
 import { topicSpecs, topology } from '../kafka/topology.js';
 import { registerCodecs } from '../kafka/codecs.js';
 import { createRegistryClient } from '../kafka/value-codec.js';
@@ -90,7 +90,7 @@ export async function runDemo(config: ConnectedConfig, options: DemoOptions): Pr
       if (row !== undefined) row.dead++;
     });
 
-    const producer = kafka.producer({ idempotent: true });
+    const producer = kafka.producer({ createPartitioner: PARTITIONER, idempotent: true });
     await producer.connect();
     const messages = Array.from({ length: options.deliveries }, (_, i) => {
       const personality = PERSONALITIES[i % PERSONALITIES.length] as Personality;

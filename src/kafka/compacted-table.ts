@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
+import { PARTITIONER } from './kafka-client.js';
 import { RESTORE_MARKER_PREFIX } from './restore-partitions.js';
 import type { ValueCodec } from './value-codec.js';
 
@@ -78,7 +79,7 @@ export class CompactedTable<V> {
         }
       },
     });
-    const producer = this.kafka.producer();
+    const producer = this.kafka.producer({ createPartitioner: PARTITIONER });
     await producer.connect();
     await producer.send({
       topic: this.topic,

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -9,8 +9,17 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
- * Every kretry producer sets its partitioner: kafkajs's default (murmur2, like the Java client, so
- * a key lands on the same partition whoever produces it), set explicitly so kafkajs does not warn.
+ * The partitioner of every producer kretry creates: `createPartitioner: PARTITIONER`.
+ *
+ * kafkajs's DefaultPartitioner hashes a key with murmur2 as the Java client does
+ * (`toPositive(murmur2(key)) % partitions`, node_modules/kafkajs/src/producer/partitioners/legacy/
+ * partitioner.js:36 with default/murmur2.js), so a key lands on the same partition whichever
+ * client wrote it. That matters because users produce to `ingest` with their own clients, and
+ * kretry writes there too (`kretry send`, redrive): one endpoint's deliveries must share one
+ * partition, hence one owner, whoever wrote them. (librdkafka clients default to CRC32,
+ * `consistent_random`; set `partitioner=murmur2_random` there to match.) Naming it explicitly
+ * also stops kafkajs's one-time "switched default partitioner" warning (src/index.js:25), which
+ * it logs for any producer created without `createPartitioner`.
  */
 export const PARTITIONER = Partitioners.DefaultPartitioner;
 

@@ -3,6 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import { KretryError } from '../errors.js';
 import type { Codecs } from '../kafka/codecs.js';
+import { PARTITIONER } from '../kafka/kafka-client.js';
 import type { EndpointConfigValue, PolicyOverrideValue } from '../kafka/records.js';
 import type { Topology } from '../kafka/topology.js';
 import type { Logger } from '../observability/logger.js';
@@ -56,6 +57,7 @@ export class EndpointCommands {
   async start(): Promise<void> {
     // A fresh id per process: commands are independent, there is no input partition to fence on.
     const producer = this.deps.kafka.producer({
+      createPartitioner: PARTITIONER,
       transactionalId: `${this.deps.topology.prefix}operator-${randomUUID()}`,
       idempotent: true,
       maxInFlightRequests: 1,

@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { PARTITIONER } from '../kafka/kafka-client.js';
 
 /** True when the broker answers a metadata request. */
 export async function brokerAnswers(bootstrap: string): Promise<boolean> {
@@ -47,6 +48,7 @@ export async function warmCoordinators(bootstrap: string): Promise<boolean> {
   });
   const admin = kafka.admin();
   const producer = kafka.producer({
+    createPartitioner: PARTITIONER,
     transactionalId: 'kretry-stack-warmup',
     idempotent: true,
     maxInFlightRequests: 1,

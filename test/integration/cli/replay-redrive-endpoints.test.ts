@@ -3,7 +3,7 @@ import type { AttemptRecordedValue, DeadLetterValue } from '../../../src/kafka/r
 import { createLogger } from '../../../src/observability/logger.js';
 import { startEngine, type Engine } from '../../../src/roles/engine.js';
 import { cliEnv, jsonLines, runCli } from '../harness/cli.js';
-import { testKafka, waitFor } from '../harness/context.js';
+import { TEST_LOG_LEVEL, testKafka, waitFor } from '../harness/context.js';
 import { startEngineFixture, type EngineFixture, type TopicReader } from '../harness/engine-fixture.js';
 import { TestReceiver } from '../harness/receiver.js';
 
@@ -177,7 +177,7 @@ describe('kretry replay, redrive, endpoints', () => {
     expect(executed.code).toBe(0);
     expect(jsonLines<Plan>(executed.stdout)[0]?.executed).toBe(true);
 
-    restarted = await startEngine(fx.config, createLogger('warn'), { defaultMetrics: false });
+    restarted = await startEngine(fx.config, createLogger(TEST_LOG_LEVEL), { defaultMetrics: false });
     // Done when the dispatcher has committed again as far as it had before the replay (the plan's
     // `current`: past the last record of each partition): nothing more can come from ingest.
     const admin = testKafka().admin();

@@ -5,12 +5,13 @@ import {
   type AttemptEvent,
   type EndpointHealth,
 } from '../../../src/domain/health/endpoint-health.js';
+import { PARTITIONER } from '../../../src/kafka/kafka-client.js';
 import { fromHealthValue, type EndpointHealthValue } from '../../../src/kafka/health-record.js';
 import type { AttemptRecordedValue } from '../../../src/kafka/records.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { startEngine, type Engine } from '../../../src/roles/engine.js';
 import { projectionGroup } from '../../../src/roles/projection.js';
-import { testKafka, waitFor } from '../harness/context.js';
+import { TEST_LOG_LEVEL, testKafka, waitFor } from '../harness/context.js';
 import { startEngineFixture, type EngineFixture } from '../harness/engine-fixture.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -55,7 +56,7 @@ describe('the health projection', () => {
     fx = await startEngineFixture({ KRETRY_TIERS: '1s' }, { start: false });
     const kafka = testKafka();
     admin = kafka.admin();
-    producer = kafka.producer();
+    producer = kafka.producer({ createPartitioner: PARTITIONER });
     await Promise.all([admin.connect(), producer.connect()]);
   });
 
@@ -67,7 +68,7 @@ describe('the health projection', () => {
   });
 
   const startProjection = async (): Promise<Engine> =>
-    startEngine(fx.config, createLogger('warn'), { roles: ['projection'], defaultMetrics: false });
+    startEngine(fx.config, createLogger(TEST_LOG_LEVEL), { roles: ['projection'], defaultMetrics: false });
 
   async function send(values: AttemptRecordedValue[]): Promise<void> {
     await producer.send({

@@ -3,7 +3,7 @@ import type { EndpointHealthValue } from '../../../src/kafka/health-record.js';
 import type { AttemptRecordedValue, DeadLetterValue } from '../../../src/kafka/records.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { redrive } from '../../../src/operator/redrive.js';
-import { testKafka, waitFor } from '../harness/context.js';
+import { TEST_LOG_LEVEL, testKafka, waitFor } from '../harness/context.js';
 import { startEngineFixture, type EngineFixture, type TopicReader } from '../harness/engine-fixture.js';
 import { TestReceiver } from '../harness/receiver.js';
 
@@ -60,7 +60,7 @@ describe('410 → disabled → re-enabled → redriven', () => {
       admin: testKafka().admin(),
       topology: fx.topology,
       codecs: fx.codecs,
-      logger: createLogger('warn'),
+      logger: createLogger(TEST_LOG_LEVEL),
     };
     await deps.admin.connect();
     try {

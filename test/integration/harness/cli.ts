@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { formatDuration } from '../../../src/domain/duration.js';
 import { packageRoot } from '../../../src/package-root.js';
-import { brokers, registryUrl } from './context.js';
+import { TEST_LOG_LEVEL, brokers, registryUrl } from './context.js';
 import type { EngineFixture } from './engine-fixture.js';
 
 export interface CliResult {
@@ -22,7 +22,7 @@ export function cliEnv(fx: EngineFixture, extra: Record<string, string> = {}): R
     KRETRY_SCHEMA_REGISTRY_URL: registryUrl(),
     KRETRY_TOPIC_PREFIX: fx.config.topicPrefix,
     KRETRY_TIERS: fx.config.tiers.map((ms) => formatDuration(ms)).join(','),
-    KRETRY_LOG_LEVEL: 'error',
+    KRETRY_LOG_LEVEL: TEST_LOG_LEVEL,
     ...extra,
   };
 }

@@ -3,12 +3,13 @@ import type { Consumer, Producer } from 'kafkajs';
 import { loadConfig } from '../../../src/config/load.js';
 import { registerCodecs, type Codecs } from '../../../src/kafka/codecs.js';
 import { createTopics } from '../../../src/kafka/create-topics.js';
+import { PARTITIONER } from '../../../src/kafka/kafka-client.js';
 import type { DeliveryRequestValue } from '../../../src/kafka/records.js';
 import { topicSpecs, topology, type Topology } from '../../../src/kafka/topology.js';
 import { createRegistryClient, type ValueCodec } from '../../../src/kafka/value-codec.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { startEngine, type ConnectedConfig, type Engine } from '../../../src/roles/engine.js';
-import { brokers, registryUrl, testKafka, waitFor } from './context.js';
+import { TEST_LOG_LEVEL, brokers, registryUrl, testKafka, waitFor } from './context.js';
 
 export interface EngineFixture {
   readonly config: ConnectedConfig;
@@ -42,7 +43,7 @@ export async function startEngineFixture(
       KRETRY_TOPIC_PREFIX: prefix,
       KRETRY_PARTITIONS: '2',
       KRETRY_ALLOW_PRIVATE_TARGETS: 'true',
-      KRETRY_LOG_LEVEL: 'warn',
+      KRETRY_LOG_LEVEL: TEST_LOG_LEVEL,
       KRETRY_SHUTDOWN_TIMEOUT: '5s',
       KRETRY_API_PORT: '0',
       ...env,
@@ -62,7 +63,7 @@ export async function startEngineFixture(
     options.start === false
       ? undefined
       : await startEngine(connected, createLogger(connected.logLevel), { defaultMetrics: false });
-  const producer: Producer = kafka.producer();
+  const producer: Producer = kafka.producer({ createPartitioner: PARTITIONER });
   await producer.connect();
   const consumers: Consumer[] = [];
   let engineStopped: Promise<void> | undefined;

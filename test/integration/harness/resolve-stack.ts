@@ -66,9 +66,30 @@ async function dockerEngineAnswers(): Promise<boolean> {
 
 async function startLocalStack(keep: boolean): Promise<ResolvedStack> {
   const options = stackOptionsFrom(processEnv());
-  const result = await stackUp(options, log);
+  // Reusing a running stack takes a moment and has nothing to report. Starting one takes up to
+  // minutes (the first run downloads about 300 MB), so its progress shows once it is that slow,
+  // and whenever it starts something or fails.
+  const held: string[] = [];
+  let live = false;
+  const slow = setTimeout(() => {
+    live = true;
+    held.splice(0).forEach(log);
+  }, 2_000);
+  const progress = (line: string): void => {
+    if (live) log(line);
+    else held.push(line);
+  };
+  const result = await stackUp(options, progress)
+    .catch((error: unknown) => {
+      held.splice(0).forEach(log);
+      throw error;
+    })
+    .finally(() => clearTimeout(slow));
   const startedAny = result.started.kafka || result.started.registry;
-  log(startedAny ? 'started the local stack for this run' : 'reusing the running local stack');
+  if (startedAny) {
+    held.splice(0).forEach(log);
+    log('started the local stack for this run');
+  }
   return {
     source: 'local',
     brokers: result.bootstrap,

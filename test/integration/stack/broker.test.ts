@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Consumer, EachMessagePayload } from 'kafkajs';
+import { PARTITIONER } from '../../../src/kafka/kafka-client.js';
 import { createTopics, testKafka, uniqueName, waitFor } from '../harness/context.js';
 
 describe('the real broker', () => {
@@ -40,6 +41,7 @@ describe('the real broker', () => {
     cleanups.push(await createTopics(admin, [{ topic: input }, { topic: output }]));
 
     const producer = kafka.producer({
+      createPartitioner: PARTITIONER,
       transactionalId: uniqueName('stack-tx'),
       idempotent: true,
       maxInFlightRequests: 1,
