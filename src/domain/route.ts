@@ -66,7 +66,7 @@ export function skipToNextTier(progress: DeliveryProgress, now: number, random: 
  * the tier's delay ± jitter of being scheduled (it reads ahead only as far as that band). A
  * `Retry-After` longer than the next tier's delay breaks that promise: left on the next tier, such
  * records sit in the look-ahead for up to the longest tier, and enough of them fill it and pause the
- * partition, holding every other endpoint on it back. So a wait longer than the next tier's delay
+ * partition, holding every other endpoint on it back. So a wait as long as a later tier's delay
  * moves the delivery to the tier step that covers it: the largest step, not before the normal next
  * one, whose delay is at most the wait. There the record is due no sooner than the step's delay less
  * jitter (the due time is the later of its jittered delay and the wait), and no later than the next
