@@ -5,6 +5,8 @@
 export const ERROR_CODES = [
   'KRETRY_CONFIG',
   'KRETRY_SCHEMA',
+  /** The schema registry could not be asked (unreachable, timeout, 5xx, 429): retryable. */
+  'KRETRY_REGISTRY',
   'KRETRY_KAFKA',
   'KRETRY_HTTP',
   'KRETRY_STACK',
@@ -48,4 +50,12 @@ export class KretryError extends Error {
 
 export function isKretryError(value: unknown): value is KretryError {
   return value instanceof KretryError;
+}
+
+/**
+ * A fault that may pass (the registry was away, the broker was busy), not bad input: whoever got it
+ * should wait and try the same thing again, never dead-letter the record it was working on.
+ */
+export function isTransient(error: unknown): boolean {
+  return isKretryError(error) && error.retryable;
 }

@@ -27,8 +27,9 @@ export type RouteDecision =
 /**
  * The next step of a delivery (DESIGN.md, lifecycle step 4). `random` is one draw in [0, 1) for
  * the jitter. A `Retry-After` moves the due time later, never earlier, and never beyond the longest
- * tier (a server asking for a day gets the longest tier). A retry that would fall due after the age
- * limit dead-letters now instead of waiting for nothing.
+ * tier (a server asking for a day gets the longest tier); a wait as long as a later tier's delay
+ * also moves the delivery onto that tier (see scheduleOn). A retry that would fall due
+ * after the age limit dead-letters now instead of waiting for nothing.
  */
 export function route(
   progress: DeliveryProgress,
@@ -58,21 +59,50 @@ export function skipToNextTier(progress: DeliveryProgress, now: number, random: 
   return scheduleOn(progress, progress.tierIndex + 1, progress.attempt, now, random, undefined);
 }
 
+/**
+ * The ScheduledAttempt for a tier step, or the dead letter when it would fall due past the age limit.
+ *
+ * A tier worker pauses its partition on the promise that every record on its topic falls due within
+ * the tier's delay ± jitter of being scheduled (it reads ahead only as far as that band). A
+ * `Retry-After` longer than the next tier's delay breaks that promise: left on the next tier, such
+ * records sit in the look-ahead for up to the longest tier, and enough of them fill it and pause the
+ * partition, holding every other endpoint on it back. So a wait as long as a later tier's delay
+ * moves the delivery to the tier step that covers it: the largest step, not before the normal next
+ * one, whose delay is at most the wait. There the record is due no sooner than the step's delay less
+ * jitter (the due time is the later of its jittered delay and the wait), and no later than the next
+ * step's delay (the wait is shorter than that, or the wait is clamped to the longest tier). Later
+ * backoff continues from that step, as if the server's wait had been the schedule's own.
+ */
 function scheduleOn(
   progress: DeliveryProgress,
-  tierIndex: number,
+  nextTierIndex: number,
   attempt: number,
   now: number,
   random: number,
   retryAfterMs: number | undefined,
 ): RouteDecision {
   const { policy } = progress;
+  // RFC 9110 §10.2.3 lets the server ask for any wait; kretry honours up to its longest tier.
+  const waitMs = retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, longestTierMs(policy));
+  const tierIndex = tierCoveringWait(policy, nextTierIndex, waitMs);
   const backoffDue = now + jitteredDelayMs(tierDelayMs(policy, tierIndex), policy.jitter, random);
-  const retryAfterDue =
-    retryAfterMs === undefined ? backoffDue : now + Math.min(retryAfterMs, longestTierMs(policy));
-  const dueAt = Math.max(backoffDue, retryAfterDue);
+  const dueAt = Math.max(backoffDue, now + waitMs);
   if (dueAt - progress.firstAttemptAt > policy.maxAgeMs) return { kind: 'dead-letter', reason: 'exhausted' };
   return { kind: 'schedule', attempt, tierIndex, dueAt };
+}
+
+/**
+ * The largest tier step at or after `nextTierIndex` whose delay is at most `waitMs`; the normal
+ * next step when none is (the wait is shorter than its delay, or there is no wait).
+ */
+function tierCoveringWait(policy: RetryPolicy, nextTierIndex: number, waitMs: number): number {
+  let covering = nextTierIndex;
+  // Tiers are sorted shortest first (the config and effectivePolicy both ensure it).
+  for (let slot = nextTierIndex + 1; slot < policy.tiersMs.length; slot += 1) {
+    if (tierDelayMs(policy, slot) > waitMs) break;
+    covering = slot;
+  }
+  return covering;
 }
 
 /** The tier topic's index for a tier step: past the last tier, the last topic is reused. */

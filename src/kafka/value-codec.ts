@@ -15,8 +15,50 @@ export interface ValueCodec<T> {
   decode(buffer: Buffer): Promise<T>;
 }
 
+/**
+ * How long one registry request may take. The library sets no timeout at all (mappersmith sends
+ * without one unless a middleware adds it), so a registry that accepts the connection and never
+ * answers would hold a decode, and with it a partition, forever.
+ */
+const REGISTRY_REQUEST_TIMEOUT_MS = 3_000;
+
+/**
+ * The library's own retry of GET requests (mappersmith's retry middleware v2, configured in the
+ * library's api/index.js): it retries a 5xx and a socket error with a code such as ECONNREFUSED or
+ * ECONNRESET, not a 429 and not a timeout (mappersmith's TimeoutError has no code). The library's
+ * defaults are 3 retries from 100 ms, doubling, up to 5 s apart. kretry keeps them short, because
+ * the caller (the partition processor) retries a transient failure with its own backoff and the
+ * partition paused, and a long hidden retry here would only delay that: a refused connection fails
+ * after 3 tries in about 0.3 s, a registry that never answers after one 3 s try, and the worst case
+ * (a 5xx after nearly 3 s, three times) takes about 10 s.
+ */
+const REGISTRY_RETRY = {
+  retries: 2,
+  initialRetryTimeInSecs: 0.1,
+  maxRetryTimeInSecs: 1,
+  multiplier: 2,
+  factor: 0.2,
+} as const;
+
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/** mappersmith's TimeoutMiddleware, written here so kretry depends on nothing it does not declare. */
+function requestTimeout(timeoutMs: number): RegistryMiddleware {
+  return () => ({
+    async prepareRequest(next) {
+      const request = await next();
+      return request.timeout() === undefined ? request.enhance({ timeout: timeoutMs }) : request;
+    },
+  });
+}
+
 export function createRegistryClient(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url, clientId: 'kretry' });
+  return new SchemaRegistry({
+    host: url,
+    clientId: 'kretry',
+    retry: REGISTRY_RETRY,
+    middlewares: [requestTimeout(REGISTRY_REQUEST_TIMEOUT_MS)],
+  });
 }
 
 /** TopicNameStrategy: the value subject of a topic is `<topic>-value`. */
@@ -63,8 +105,34 @@ function codecFor<T>(
   header.writeUInt8(MAGIC_BYTE, 0);
   header.writeInt32BE(schemaId, 1);
   // One resolver per writer schema id; the library's own decode re-parses the reader schema on
-  // every call, which is too slow for the hot path.
-  const resolvers = new Map<number, avro.Resolver | null>();
+  // every call, which is too slow for the hot path. Only a resolver is kept: a failed lookup is
+  // asked again on the next record, and so is a 404, which the registry may not give for long (a
+  // registry restored from a backup, a follower that has not yet read the id), and which is cheap
+  // next to the dead letter it causes.
+  const resolvers = new Map<number, avro.Resolver>();
+
+  async function resolverFor(writerId: number): Promise<avro.Resolver> {
+    const known = resolvers.get(writerId);
+    if (known !== undefined) return known;
+    let writer: avro.Type;
+    try {
+      writer = (await registry.getSchema(writerId)) as avro.Type;
+    } catch (error) {
+      throw lookupFailure(error, writerId);
+    }
+    let resolver: avro.Resolver;
+    try {
+      resolver = reader.createResolver(writer);
+    } catch (error) {
+      throw new KretryError(
+        'KRETRY_SCHEMA',
+        `Schema id ${writerId} cannot be read as ${subject}: ${(error as Error).message}`,
+        { cause: error, context: { schemaId: writerId, subject } },
+      );
+    }
+    resolvers.set(writerId, resolver);
+    return resolver;
+  }
 
   return {
     subject,
@@ -80,14 +148,47 @@ function codecFor<T>(
         );
       }
       const writerId = buffer.readInt32BE(1);
-      let resolver = resolvers.get(writerId);
-      if (resolver === undefined) {
-        const writer = writerId === schemaId ? null : ((await registry.getSchema(writerId)) as avro.Type);
-        resolver = writer === null ? null : reader.createResolver(writer);
-        resolvers.set(writerId, resolver);
+      const resolver = writerId === schemaId ? undefined : await resolverFor(writerId);
+      try {
+        return reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver) as T;
+      } catch (error) {
+        throw new KretryError(
+          'KRETRY_SCHEMA',
+          `The bytes do not match schema id ${writerId}: ${(error as Error).message}`,
+          { cause: error, context: { schemaId: writerId, subject } },
+        );
       }
-      const payload = buffer.subarray(HEADER_BYTES);
-      return (resolver === null ? reader.fromBuffer(payload) : reader.fromBuffer(payload, resolver)) as T;
     },
   };
+}
+
+/**
+ * Why the registry did not give a schema, as a KretryError. Only a 404 says the id does not exist,
+ * so the record can never be decoded (KRETRY_SCHEMA). Everything else is the registry being away,
+ * slow or busy (KRETRY_REGISTRY, retryable), including the status 400 that mappersmith gives to a
+ * request that got no answer at all: its gateway turns a socket error (ECONNREFUSED, "socket hang
+ * up") or a timeout into a Response with status 400, and the library's error middleware turns that
+ * into a ResponseError { status, message, url } (api/middleware/errorMiddleware.js). A registry
+ * that answers but gives a schema avsc cannot parse also lands here: asking again is harmless, and
+ * dead-lettering a record kretry might read tomorrow is not.
+ */
+function lookupFailure(error: unknown, schemaId: number): KretryError {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 404) {
+    return new KretryError('KRETRY_SCHEMA', `Schema id ${schemaId} is not in the registry: ${message}`, {
+      cause: error,
+      context: { schemaId, status },
+    });
+  }
+  return new KretryError('KRETRY_REGISTRY', `Fetching schema id ${schemaId} failed: ${message}`, {
+    retryable: true,
+    cause: error,
+    context: status === undefined ? { schemaId } : { schemaId, status },
+  });
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
+  return typeof error.status === 'number' ? error.status : undefined;
 }

@@ -13,6 +13,7 @@ describe('the engine: ingest → HTTP → tiers → dlq', () => {
   let attempts: TopicReader<AttemptRecordedValue>;
   let dlq: TopicReader<DeadLetterValue>;
   let tier0: TopicReader<ScheduledAttemptValue>;
+  let tier1: TopicReader<ScheduledAttemptValue>;
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
@@ -24,6 +25,7 @@ describe('the engine: ingest → HTTP → tiers → dlq', () => {
     attempts = fx.read(fx.topology.attempts, fx.codecs.attempts);
     dlq = fx.read(fx.topology.dlq, fx.codecs.dlq);
     tier0 = fx.read(fx.topology.tiers[0]?.topic ?? '', fx.codecs.tiers[0]!);
+    tier1 = fx.read(fx.topology.tiers[1]?.topic ?? '', fx.codecs.tiers[1]!);
   });
 
   afterAll(async () => {
@@ -127,7 +129,14 @@ describe('the engine: ingest → HTTP → tiers → dlq', () => {
     );
     const [first, second] = receiver.requestsTo('/busy');
     expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(3_000);
-    const scheduled = tier0.values.find((s) => s.request.deliveryId === id);
+    // A 3 s wait covers the 2 s tier: the retry goes there, not on the 1 s tier (domain/route.ts).
+    await tier1.until(
+      (values) => values.some((s) => s.request.deliveryId === id),
+      'the retry on the 2s tier',
+    );
+    expect(tier0.values.filter((s) => s.request.deliveryId === id)).toHaveLength(0);
+    const scheduled = tier1.values.find((s) => s.request.deliveryId === id);
+    expect(scheduled?.tierIndex).toBe(1);
     expect((scheduled?.dueAt ?? 0) - (scheduled?.history[0]?.at ?? 0)).toBeGreaterThanOrEqual(3_000);
   });
 

@@ -21,8 +21,22 @@ const scenario = fc.record({
   retryAfterMs: fc.option(fc.integer({ min: 0, max: 10 * 3_600_000 }), { nil: undefined }),
 });
 
+/**
+ * The tier step a Retry-After wait should land on, written independently of route.ts: every step
+ * from the normal next one up to the last real tier whose delay the wait covers, the largest of
+ * them; the normal next step when there is none.
+ */
+function expectedStep(policy: RetryPolicy, next: number, waitMs: number): number {
+  const steps = Array.from({ length: Math.max(0, policy.tiersMs.length - next) }, (_, i) => next + i);
+  return Math.max(next, ...steps.filter((step) => tierDelayMs(policy, step) <= waitMs));
+}
+
+function clampedWait(policy: RetryPolicy, retryAfterMs: number | undefined): number {
+  return retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, longestTierMs(policy));
+}
+
 describe('route (properties)', () => {
-  it('keeps the due time inside the jitter band, or at Retry-After clamped to the longest tier', () => {
+  it('puts every retry on a tier whose worker expects it: not before its delay less jitter', () => {
     fc.assert(
       fc.property(scenario, ({ policy, attempt, tierIndex, sinceFirst, random, retryAfterMs }) => {
         const now = 1_000_000_000 + sinceFirst;
@@ -33,16 +47,25 @@ describe('route (properties)', () => {
           random,
         );
         if (decision.kind !== 'schedule') return;
-        const base = tierDelayMs(policy, tierIndex + 1);
-        const low = Math.floor(base * (1 - policy.jitter));
-        const high = Math.ceil(base * (1 + policy.jitter));
+        const wait = clampedWait(policy, retryAfterMs);
+        // Never an earlier step than the normal next one; without Retry-After, exactly that one.
+        expect(decision.tierIndex).toBeGreaterThanOrEqual(tierIndex + 1);
+        if (retryAfterMs === undefined) expect(decision.tierIndex).toBe(tierIndex + 1);
+        expect(decision.tierIndex).toBe(expectedStep(policy, tierIndex + 1, wait));
+        const base = tierDelayMs(policy, decision.tierIndex);
         const delay = decision.dueAt - now;
-        const clampedRetryAfter =
-          retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, longestTierMs(policy));
-        expect(delay).toBeGreaterThanOrEqual(low);
-        expect(delay).toBeLessThanOrEqual(Math.max(high, clampedRetryAfter));
-        // never before Retry-After (as clamped)
-        expect(delay).toBeGreaterThanOrEqual(clampedRetryAfter);
+        // The tier worker's minDelayMs (roles/tiers.ts): floor(delay × (1 − jitter)).
+        expect(delay).toBeGreaterThanOrEqual(Math.floor(base * (1 - policy.jitter)));
+        // Never before Retry-After (as clamped to the longest tier).
+        expect(delay).toBeGreaterThanOrEqual(wait);
+        // Not much later than the tier's band either: inside it, or still short of the next step's delay.
+        const high = Math.ceil(base * (1 + policy.jitter));
+        const lastStep = decision.tierIndex >= policy.tiersMs.length - 1;
+        if (delay > high) {
+          expect(delay).toBe(wait);
+          if (lastStep) expect(delay).toBeLessThanOrEqual(base);
+          else expect(delay).toBeLessThan(tierDelayMs(policy, decision.tierIndex + 1));
+        }
       }),
     );
   });
@@ -64,8 +87,9 @@ describe('route (properties)', () => {
           expect(decision).toEqual({ kind: 'dead-letter', reason: 'exhausted' });
           if (attempt < policy.maxAttempts) {
             // Not the attempt limit, so it must be the age limit: the retry would have been due too late.
-            const backoff = jitteredDelayMs(tierDelayMs(policy, tierIndex + 1), policy.jitter, random);
-            const asked = retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, longestTierMs(policy));
+            const asked = clampedWait(policy, retryAfterMs);
+            const step = expectedStep(policy, tierIndex + 1, asked);
+            const backoff = jitteredDelayMs(tierDelayMs(policy, step), policy.jitter, random);
             expect(sinceFirst + Math.max(backoff, asked)).toBeGreaterThan(policy.maxAgeMs);
           }
         }

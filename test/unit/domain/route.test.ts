@@ -58,6 +58,98 @@ describe('route', () => {
     });
   });
 
+  it('puts a Retry-After wait on the largest tier whose delay it covers, and backs off from there', () => {
+    const first = { attempt: 1, tierIndex: -1, firstAttemptAt: t0, policy };
+    // 3 s covers the 2 s tier but not the 4 s one.
+    expect(route(first, { ...retry, retryAfterMs: 3000 }, t0, 0.5)).toEqual({
+      kind: 'schedule',
+      attempt: 2,
+      tierIndex: 1,
+      dueAt: t0 + 3000,
+    });
+    // Exactly a tier's delay: that tier, due at its jittered delay or the wait, whichever is later.
+    expect(route(first, { ...retry, retryAfterMs: 2000 }, t0, 0.75)).toEqual({
+      kind: 'schedule',
+      attempt: 2,
+      tierIndex: 1,
+      dueAt: t0 + 2250,
+    });
+    expect(route(first, { ...retry, retryAfterMs: 2000 }, t0, 0)).toMatchObject({
+      tierIndex: 1,
+      dueAt: t0 + 2000,
+    });
+    // Shorter than the next-but-one tier: the normal next tier.
+    expect(route(first, { ...retry, retryAfterMs: 1999 }, t0, 0.5)).toMatchObject({
+      tierIndex: 0,
+      dueAt: t0 + 1999,
+    });
+    // An hour is clamped to the longest tier, and goes on it.
+    expect(route(first, { ...retry, retryAfterMs: 3_600_000 }, t0, 0.5)).toEqual({
+      kind: 'schedule',
+      attempt: 2,
+      tierIndex: 2,
+      dueAt: t0 + 4000,
+    });
+    // The next attempt without Retry-After continues from the tier it was moved to.
+    expect(route({ attempt: 2, tierIndex: 1, firstAttemptAt: t0, policy }, retry, t0 + 3000, 0.5)).toEqual({
+      kind: 'schedule',
+      attempt: 3,
+      tierIndex: 2,
+      dueAt: t0 + 7000,
+    });
+  });
+
+  it('never moves a delivery to an earlier tier than its next one', () => {
+    // Past the last tier the last is reused; a long wait keeps the step count going.
+    expect(
+      route(
+        { attempt: 4, tierIndex: 3, firstAttemptAt: t0, policy },
+        { ...retry, retryAfterMs: 3_600_000 },
+        t0,
+        0.5,
+      ),
+    ).toEqual({ kind: 'schedule', attempt: 5, tierIndex: 4, dueAt: t0 + 4000 });
+    // On the 4 s tier's step already, a 3 s wait does not go back to the 2 s tier.
+    expect(
+      route(
+        { attempt: 2, tierIndex: 1, firstAttemptAt: t0, policy },
+        { ...retry, retryAfterMs: 3000 },
+        t0,
+        0.5,
+      ),
+    ).toMatchObject({ tierIndex: 2, dueAt: t0 + 4000 });
+  });
+
+  it('on the default tiers, a 30 min Retry-After goes on the 16 min tier, not the 2 min one', () => {
+    const decision = route(
+      { attempt: 1, tierIndex: -1, firstAttemptAt: t0, policy: DEFAULT_POLICY },
+      { ...retry, retryAfterMs: 30 * 60_000 },
+      t0,
+      0.5,
+    );
+    expect(decision).toEqual({ kind: 'schedule', attempt: 2, tierIndex: 3, dueAt: t0 + 30 * 60_000 });
+  });
+
+  it('dead-letters when the Retry-After wait would fall due past the age limit', () => {
+    expect(
+      route(
+        { attempt: 2, tierIndex: 0, firstAttemptAt: t0, policy },
+        { ...retry, retryAfterMs: 4000 },
+        t0 + 57_000,
+        0.5,
+      ),
+    ).toEqual({ kind: 'dead-letter', reason: 'exhausted' });
+    // The same wait a little earlier fits, on the 4 s tier.
+    expect(
+      route(
+        { attempt: 2, tierIndex: 0, firstAttemptAt: t0, policy },
+        { ...retry, retryAfterMs: 4000 },
+        t0 + 56_000,
+        0.5,
+      ),
+    ).toEqual({ kind: 'schedule', attempt: 3, tierIndex: 2, dueAt: t0 + 60_000 });
+  });
+
   it('routes success to done and permanent failures to their reason', () => {
     const progress = { attempt: 1, tierIndex: -1, firstAttemptAt: t0, policy };
     expect(route(progress, { kind: 'success' }, t0, 0.5)).toEqual({ kind: 'done' });
