@@ -1,5 +1,5 @@
 # kretry's image: compiled JavaScript on node:20-slim, production dependencies only, run as the
-# non-root `node` user. No tsx at run time. Build: `docker build -t kretry .` (docker-compose.yml
+# non-root `node` user (uid 1000). No tsx at run time. Build: `docker build -t kretry .` (docker-compose.yml
 # does it for the `kretry` service). Static checks in test/unit/deploy/dockerfile.test.ts.
 
 # 1. Compile TypeScript to dist/.
@@ -29,7 +29,8 @@ COPY --from=build /app/dist/src ./dist/src
 # Read at run time: schemas/*.avsc (src/kafka/schemas.ts), openapi/openapi.json (src/api/routes.ts).
 COPY schemas ./schemas
 COPY openapi ./openapi
-USER node
+# The image's unprivileged `node` user, by number so hosts and policies can resolve it (hadolint DL3066).
+USER 1000:1000
 EXPOSE 8080
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["start"]

