@@ -23,6 +23,8 @@ export interface ScenarioSummary {
   readonly invalidRecordDeadLetters: number;
   /** False when a topic could not be read to its end before the audit's deadline. */
   readonly auditComplete: boolean;
+  /** Subjects the registry no longer had under the same schema id after a restart (registry scenario). */
+  readonly schemasForgotten?: number;
 }
 
 export const INVARIANTS = ['lost', 'deadLetteredTwice', 'scheduledTwice', 'stuckOnSigterm'] as const;
@@ -40,6 +42,7 @@ export interface AuditInput {
   readonly durationMs: number;
   readonly faults: number;
   readonly auditComplete: boolean;
+  readonly schemasForgotten?: number | undefined;
 }
 
 /** Counts keys seen more than once. */
@@ -79,6 +82,7 @@ export function audit(input: AuditInput): ScenarioSummary {
     deliveredAndDeadLettered: [...dead].filter((id) => succeeded.has(id)).length,
     invalidRecordDeadLetters: input.deadLetters.filter((d) => d.reason === 'invalid_record').length,
     auditComplete: input.auditComplete,
+    ...(input.schemasForgotten === undefined ? {} : { schemasForgotten: input.schemasForgotten }),
   };
 }
 

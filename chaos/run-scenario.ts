@@ -115,6 +115,7 @@ export async function runScenario(
   ];
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   let faults = 0;
+  let schemasForgotten: number | undefined;
   try {
     await Promise.all(tails.map((t) => t.start()));
     await producer.connect();
@@ -140,6 +141,10 @@ export async function runScenario(
           faults++;
           log(`fault ${faults}: ${what}`);
         },
+        async checkSchemas() {
+          schemasForgotten = await forgottenSubjects(stack.registryUrl, codecs);
+          log(`registry after the restart: ${schemasForgotten} of the run's subjects forgotten`);
+        },
       }),
     ]);
     await waitSettled(plan.length, settled, delivered, timing, log);
@@ -160,6 +165,7 @@ export async function runScenario(
     nonZeroExit: fleet.counts.nonZeroExit,
     faults,
     durationMs: Date.now() - started,
+    schemasForgotten,
   });
   if (options.keepTopics !== true) {
     const cleanup = kafka.admin();
@@ -214,6 +220,7 @@ async function auditTopics(
     nonZeroExit: number;
     faults: number;
     durationMs: number;
+    schemasForgotten: number | undefined;
   },
 ): Promise<ScenarioSummary> {
   const [attempts, dlq, ...tiers] = await Promise.all([
@@ -274,4 +281,32 @@ async function deadLetterDeliveryId(
     // Undecodable here too: the dead letter names no delivery we can tell.
   }
   return undefined;
+}
+
+/**
+ * Subjects whose latest version the registry no longer serves under the id the run registered
+ * (Confluent API `GET /subjects/{subject}/versions/latest`): records written before a restart name
+ * those ids, so a forgotten one cannot be decoded by a process that starts afterwards.
+ */
+async function forgottenSubjects(registryUrl: string, codecs: Codecs): Promise<number> {
+  const all = [
+    codecs.ingest,
+    codecs.dlq,
+    codecs.attempts,
+    codecs.endpointState,
+    codecs.endpoints,
+    ...codecs.tiers,
+  ];
+  let forgotten = 0;
+  for (const codec of all) {
+    const response = await fetch(
+      `${registryUrl}/subjects/${encodeURIComponent(codec.subject)}/versions/latest`,
+      {
+        signal: AbortSignal.timeout(10_000),
+      },
+    );
+    const body = response.ok ? ((await response.json()) as { id?: number }) : {};
+    if (body.id !== codec.schemaId) forgotten++;
+  }
+  return forgotten;
 }
