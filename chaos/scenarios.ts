@@ -140,7 +140,7 @@ export const SCENARIOS: readonly Scenario[] = [
     processes: 1,
     // A burst onto few partitions: retries of deliveries produced within the same instant fall due
     // in jitter order, not offset order, so the finished offsets above the commit point fragment.
-    deliveries: { full: 6000, short: 1500 },
+    deliveries: { full: 6000, short: 800 },
     env: { KRETRY_TIER_LOOKAHEAD: '2000', KRETRY_CONCURRENCY: '200', KRETRY_PARTITIONS: '2' },
     latencyMs: [10, 2_000],
     produceOverMs: { full: 0, short: 0 },
