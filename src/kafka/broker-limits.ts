@@ -1,4 +1,8 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS and Node's ESM loader cannot see ConfigResourceTypes as a named export
+// (cjs-module-lexer misses it), so it is read from the default export.
+const { ConfigResourceTypes } = kafkajs;
 import type { Logger } from '../observability/logger.js';
 
 /** The broker limits a commit must fit (commit-budget.ts). */
