@@ -93,7 +93,8 @@ export class OffsetLedger {
 
   /** Every finished offset not yet committed, and the window a commit of all of them records. */
   nextCommit(): { readonly offsets: readonly number[]; readonly window: OffsetWindow } {
-    const offsets = this.#finished;
+    // A copy: work finishing while this commit is in flight must not join a commit it missed.
+    const offsets = [...this.#finished];
     return { offsets, window: finish(this.#window, offsets) };
   }
 

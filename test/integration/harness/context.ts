@@ -7,7 +7,7 @@ import { inject } from 'vitest';
  * projection group, a retried commit) is not a failure and would only bury vitest's report, so
  * engines log errors only: a real fault still prints. Lower it here while chasing a failure.
  */
-export const TEST_LOG_LEVEL = 'error';
+export const TEST_LOG_LEVEL = process.env.KRETRY_TEST_LOG_LEVEL ?? 'error';
 
 export function brokers(): string[] {
   return inject('kretryBrokers').split(',');
