@@ -3,7 +3,7 @@ import { ROLES } from '../config/schema.js';
 import { createTopics } from '../kafka/create-topics.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { topicSpecs } from '../kafka/topology.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { startEngine } from '../roles/engine.js';
 import { connectedConfig } from './connect.js';
 import { configFrom, progress, withCommonOptions, type CommonFlags } from './common.js';
@@ -63,18 +63,49 @@ export function startCommand(): Command {
       const config = await connectedConfig(configFrom(flags), progress);
       if (config.embedded) await ensureTopics(config, false);
       const logger = createLogger(config.logLevel);
-      const engine = await startEngine(config, logger);
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string): void => {
-          logger.info({ signal }, 'shutting down');
-          engine.stop().then(resolve, (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            process.exitCode = 1;
-            resolve();
-          });
+      // The handlers go in before the engine starts: a SIGTERM during a slow start (broker away,
+      // topics being created) must still end the process, not kill it with Node's default
+      // handler halfway through opening producers, nor be ignored.
+      const signalled = new Promise<string>((resolve) => {
+        const onSignal = (signal: string): void => {
+          if (stopping) {
+            logger.warn({ signal }, 'second signal: exiting without waiting for the drain');
+            process.exit(130);
+          }
+          stopping = true;
+          armHardExit(logger, config.shutdownTimeout);
+          resolve(signal);
         };
-        process.once('SIGTERM', shutdown);
-        process.once('SIGINT', shutdown);
+        let stopping = false;
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
       });
+      // A signal during the start is answered once the start is done (the hard exit bounds a start
+      // that never finishes), so no producer is left half-opened.
+      const engine = await startEngine(config, logger);
+      const signal = await signalled;
+      logger.info({ signal }, 'shutting down');
+      try {
+        await engine.stop();
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      }
     });
+}
+
+/** Grace beyond KRETRY_SHUTDOWN_TIMEOUT for closing producers and leaving the group. */
+const EXIT_GRACE_MS = 10_000;
+
+/**
+ * A stop that overruns its budget (a broker that stopped answering mid-drain) must not keep the
+ * process alive forever: after the drain timeout plus a grace, exit 1. Whatever was in flight is
+ * uncommitted and is done again by the partition's next owner (at-least-once), so nothing is lost.
+ */
+function armHardExit(logger: Logger, shutdownTimeoutMs: number): void {
+  const timer = setTimeout(() => {
+    logger.error({ afterMs: shutdownTimeoutMs + EXIT_GRACE_MS }, 'shutdown overran its budget: exiting');
+    process.exit(1);
+  }, shutdownTimeoutMs + EXIT_GRACE_MS);
+  timer.unref();
 }

@@ -138,7 +138,7 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 
-/** The environment variable of every key: the names users rely on (DESIGN.md). */
+/** The environment variable of every key: the names users rely on (docs/README.md, configuration). */
 export const ENV_NAMES = {
   brokers: 'KRETRY_BROKERS',
   schemaRegistryUrl: 'KRETRY_SCHEMA_REGISTRY_URL',

@@ -53,7 +53,7 @@ const ERROR_TABLE: Readonly<Record<AttemptError, 'retryable' | PermanentReason>>
 const RETRYABLE_4XX = new Set([408, 429]);
 
 /**
- * The one classification of an attempt (DESIGN.md, lifecycle step 3). 3xx is permanent: kretry
+ * The one classification of an attempt (docs/lifecycle.md, step 3). 3xx is permanent: kretry
  * does not follow redirects, and the same URL will redirect again. A 1xx as a final status is a
  * broken peer, treated like a 5xx.
  */

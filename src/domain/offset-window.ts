@@ -1,7 +1,7 @@
 /**
  * Which offsets of one partition are finished, when they finish out of order. The commit point is
  * the lowest unfinished offset; the finished offsets above it travel in the offset commit's
- * metadata so a new owner of the partition skips them (DESIGN.md, "Waiting without sleeping").
+ * metadata so a new owner of the partition skips them (docs/lifecycle.md, "Waiting without sleeping").
  */
 export interface OffsetWindow {
   /** Lowest offset not yet finished: what is committed. */

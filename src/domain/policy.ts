@@ -1,5 +1,5 @@
 /**
- * The retry policy as data. Defaults follow DESIGN.md: tiers 2m…60m with the last one reused,
+ * The retry policy as data. Defaults follow docs/lifecycle.md: tiers 2m…60m with the last one reused,
  * at most 20 attempts, at most 10 hours from the first attempt, ±25 % jitter.
  */
 export interface RetryPolicy {

@@ -25,7 +25,7 @@ export type RouteDecision =
   | { readonly kind: 'dead-letter'; readonly reason: DeadLetterReason };
 
 /**
- * The next step of a delivery (DESIGN.md, lifecycle step 4). `random` is one draw in [0, 1) for
+ * The next step of a delivery (docs/lifecycle.md, step 4). `random` is one draw in [0, 1) for
  * the jitter. A `Retry-After` moves the due time later, never earlier, and never beyond the longest
  * tier (a server asking for a day gets the longest tier); a wait as long as a later tier's delay
  * also moves the delivery onto that tier (see scheduleOn). A retry that would fall due

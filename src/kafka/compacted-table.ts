@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { isTransient } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { PARTITIONER } from './kafka-client.js';
 import { RESTORE_MARKER_PREFIX } from './restore-partitions.js';
@@ -16,6 +17,7 @@ export class CompactedTable<V> {
   readonly #values = new Map<string, V>();
   #consumer: Consumer | undefined;
   #ready = false;
+  #stopped = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -60,7 +62,8 @@ export class CompactedTable<V> {
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: async (payload) => {
+        const { partition, message } = payload;
         const key = message.key?.toString() ?? '';
         if (key === marker) {
           pending.delete(partition);
@@ -72,11 +75,8 @@ export class CompactedTable<V> {
           this.#values.delete(key);
           return;
         }
-        try {
-          this.#values.set(key, await this.codec.decode(message.value));
-        } catch (error) {
-          this.logger.error({ err: error, key, topic: this.topic }, 'undecodable record ignored');
-        }
+        const value = await this.#decode(key, message.value, () => payload.heartbeat());
+        if (value !== undefined) this.#values.set(key, value);
       },
     });
     const producer = this.kafka.producer({ createPartitioner: PARTITIONER });
@@ -90,7 +90,33 @@ export class CompactedTable<V> {
     this.#ready = true;
   }
 
+  /**
+   * A registry that is away (KRETRY_REGISTRY, retryable) is waited for, with a capped backoff:
+   * skipping the record would leave the table without the endpoint's configuration or health
+   * until the key is written again. Only a record that is really undecodable is skipped, logged.
+   */
+  async #decode(key: string, bytes: Buffer, heartbeat: () => Promise<void>): Promise<V | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.codec.decode(bytes);
+      } catch (error) {
+        if (!isTransient(error) || this.#stopped) {
+          this.logger.error({ err: error, key, topic: this.topic }, 'undecodable record ignored');
+          return undefined;
+        }
+        const delay = Math.min(10_000, 250 * 2 ** Math.min(failures - 1, 6));
+        this.logger.warn(
+          { err: error, key, topic: this.topic, retryInMs: delay },
+          'decoding waits for the registry',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await heartbeat();
+      }
+    }
+  }
+
   async stop(): Promise<void> {
+    this.#stopped = true;
     await this.#consumer?.disconnect();
   }
 }

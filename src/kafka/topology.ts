@@ -49,7 +49,7 @@ export function topology(config: TopologyConfig): Topology {
 }
 
 /**
- * Retention and cleanup per topic (DESIGN.md, Topics). A tier topic keeps its records at least
+ * Retention and cleanup per topic (docs/architecture.md, Topics). A tier topic keeps its records at least
  * the age limit plus a day, so nothing waiting on it can expire.
  */
 export function topicSpecs(config: TopologyConfig): readonly TopicSpec[] {

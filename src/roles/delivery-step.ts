@@ -62,7 +62,7 @@ export const FIRST_ATTEMPT: Before = {
 
 /**
  * One attempt of one delivery and every record it causes: AttemptRecorded, then a ScheduledAttempt
- * on the next tier, a DeadLetter, or nothing (DESIGN.md lifecycle steps 2–5). Pure wiring: the
+ * on the next tier, a DeadLetter, or nothing (docs/lifecycle.md, steps 2–5). Pure wiring: the
  * decisions are `classify` and `route` in the domain.
  */
 export async function attemptAndRoute(

@@ -104,6 +104,7 @@ describe('kretry send, dlq tail, dlq stats', () => {
     expect(letters[0]?.attempts).toHaveLength(1);
 
     const text = await runCli(['dlq', 'tail', '--endpoint', 'dlq-down'], env);
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(down);
     expect(text.stdout).toContain('exhausted');
     expect(text.stdout).toMatch(/#2 .* retryable +503/);
