@@ -91,11 +91,14 @@ export function startCommand(): Command {
         logger.error({ err: error }, 'shutdown failed');
         process.exitCode = 1;
       }
+      // Everything is committed and closed; a socket kafkajs or undici still holds (a reconnect
+      // timer, a keep-alive) must not keep a stopped engine alive.
+      process.exit();
     });
 }
 
 /** Grace beyond KRETRY_SHUTDOWN_TIMEOUT for closing producers and leaving the group. */
-const EXIT_GRACE_MS = 10_000;
+const EXIT_GRACE_MS = 8_000;
 
 /**
  * A stop that overruns its budget (a broker that stopped answering mid-drain) must not keep the

@@ -8,6 +8,7 @@ import { isKretryError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { BrokerLimits } from './broker-limits.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
+import { closeWithin } from './bounded-close.js';
 import { commitLane } from './lane-commit.js';
 import { Lane, type Decoded, type Finished, type Processed } from './partition-lane.js';
 import type { PartitionStatus } from './partition-status.js';
@@ -63,7 +64,11 @@ const PROCESS_RETRY_MS = 1_000;
 const DECODE_RETRY_BASE_MS = 250;
 const DECODE_RETRY_MAX_MS = 10_000;
 /** How long stop() gives producers and the consumer to close after draining, each. */
-const CLOSE_TIMEOUT_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 3_000;
+/** kafkajs's default `maxBytesPerPartition`. */
+const MIN_PARTITION_FETCH_BYTES = 1024 * 1024;
+/** kafkajs's default `maxBytes` for a whole fetch. */
+const DEFAULT_FETCH_BYTES = 10 * 1024 * 1024;
 
 /**
  * The one partition processor: every loop in kretry that consumes a partition and produces
@@ -106,6 +111,11 @@ export class PartitionProcessor<T, S = undefined> {
 
   async start(): Promise<void> {
     const { kafka, groupId, topic, role, status } = this.#options;
+    const partitionFetchBytes = Math.max(
+      this.#options.fetch?.maxBytesPerPartition ?? 0,
+      this.#options.limits.maxMessageBytes,
+      MIN_PARTITION_FETCH_BYTES,
+    );
     const consumer = kafka.consumer({
       groupId,
       readUncommitted: false,
@@ -114,8 +124,12 @@ export class PartitionProcessor<T, S = undefined> {
       heartbeatInterval: Math.max(500, Math.floor(this.#options.sessionTimeoutMs / 10)),
       // Short: while every partition is paused kafkajs sleeps this long before it fetches again.
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: this.#options.fetch?.maxBytesPerPartition ?? 128 * 1024,
-      ...(this.#options.fetch === undefined ? {} : { maxBytes: this.#options.fetch.maxBytes }),
+      // Never below the largest record batch a producer may write: the broker returns a batch
+      // larger than the partition's fetch size only for the first partition of a fetch, so a
+      // smaller size starves the others for good (a transaction's batch of ScheduledAttempts with
+      // large bodies stalled a tier partition this way in the chaos suite's bigbodies scenario).
+      maxBytesPerPartition: partitionFetchBytes,
+      maxBytes: Math.max(this.#options.fetch?.maxBytes ?? DEFAULT_FETCH_BYTES, partitionFetchBytes),
       // kafkajs restarts the consumer after a crash only when this says so; always try, and let
       // readiness show a consumer that stays down.
       retry: { retries: 10, restartOnFailure: () => Promise.resolve(true) },
@@ -175,7 +189,8 @@ export class PartitionProcessor<T, S = undefined> {
     for (const lane of [...this.#lanes.values()]) this.#close(lane);
     this.#consumerLive = false;
     const consumer = this.#consumer;
-    if (consumer !== undefined) await withTimeout(consumer.disconnect(), CLOSE_TIMEOUT_MS, logger);
+    if (consumer !== undefined)
+      await closeWithin(consumer.disconnect(), CLOSE_TIMEOUT_MS, logger, 'consumer');
   }
 
   /** Records waiting in look-ahead buffers, for metrics and tests. */
@@ -275,7 +290,7 @@ export class PartitionProcessor<T, S = undefined> {
     lane.reset();
     if (this.#lanes.get(lane.partition) === lane) this.#lanes.delete(lane.partition);
     if (producer !== undefined) {
-      void withTimeout(producer.disconnect(), CLOSE_TIMEOUT_MS, this.#options.logger).catch(() => undefined);
+      void closeWithin(producer.disconnect(), CLOSE_TIMEOUT_MS, this.#options.logger, 'producer');
     }
     this.#notifySettled();
   }
@@ -508,25 +523,4 @@ async function readCommittedWindow(
     commitPoint = Number(offsets.find((p) => p.partition === partition)?.low ?? 0);
   }
   return decodeWindow(commitPoint, entry?.metadata);
-}
-
-async function withTimeout(promise: Promise<unknown>, ms: number, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      logger.warn({ ms }, 'closing took too long; going on');
-      resolve();
-    }, ms);
-  });
-  try {
-    await Promise.race([
-      promise.then(
-        () => undefined,
-        () => undefined,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -115,10 +115,13 @@ export async function attemptAndRoute(
     outcome.kind === 'permanent' && outcome.disablesEndpoint,
   );
 
+  // One clock reading for the decision and the record it writes: the due time and `scheduledAt`
+  // must describe the same instant.
+  const decidedAt = ctx.now();
   const decision = route(
     { attempt: before.attempt, tierIndex: before.tierIndex, firstAttemptAt, policy },
     outcome,
-    ctx.now(),
+    decidedAt,
     ctx.random(),
   );
   switch (decision.kind) {
@@ -127,7 +130,7 @@ export async function attemptAndRoute(
       return processed([recorded], effects);
     case 'schedule':
       return processed(
-        [recorded, scheduled(ctx, request, policy, decision, ctx.now(), firstAttemptAt, history)],
+        [recorded, scheduled(ctx, request, policy, decision, decidedAt, firstAttemptAt, history)],
         effects,
       );
     case 'dead-letter': {

@@ -17,6 +17,7 @@ import { createMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { StepContext } from './delivery-step.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health/endpoint-health.js';
 import { CompactedTable } from '../kafka/compacted-table.js';
+import { closeWithin } from '../kafka/bounded-close.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
 import type { EndpointConfigValue } from '../kafka/records.js';
 import { DlqCounter } from '../api/dlq-counter.js';
@@ -201,11 +202,21 @@ export async function startEngine(
     endpointConfig: (endpointId) => endpoints?.get(endpointId),
     apiUrl: api?.server.url,
     async stop() {
-      await api?.server.close();
+      // Bounded at every step, so SIGTERM ends the process within KRETRY_SHUTDOWN_TIMEOUT plus a
+      // few seconds even when the broker stopped answering: the workers drain within the timeout
+      // and close their consumers within 3 s; everything else gets 2 s together.
+      const closing = (promise: Promise<unknown> | undefined, what: string): Promise<void> =>
+        closeWithin(promise ?? Promise.resolve(), REST_CLOSE_MS, logger, what);
+      await closing(api?.server.close(), 'api server');
       await Promise.all(workers.map((w) => w.stop(config.shutdownTimeout)));
-      await attempter.close();
-      await Promise.all([endpointState?.stop(), endpoints?.stop(), api?.commands.stop(), api?.dlq.stop()]);
-      await admin.disconnect();
+      await Promise.all([
+        closing(attempter.close(), 'http agent'),
+        closing(endpointState?.stop(), 'endpoint-state table'),
+        closing(endpoints?.stop(), 'endpoints table'),
+        closing(api?.commands.stop(), 'endpoint commands'),
+        closing(api?.dlq.stop(), 'dlq counter'),
+      ]);
+      await closing(admin.disconnect(), 'admin');
       logger.info('kretry stopped');
     },
   };
@@ -295,6 +306,8 @@ function outputTopics(names: ReturnType<typeof topology>): string[] {
 
 /** Room for a request's URL, headers and ids, and the record's own fields. */
 const REQUEST_HEADROOM_BYTES = 16 * 1024;
+/** What closing the parts besides the workers may take at shutdown, each. */
+const REST_CLOSE_MS = 2_000;
 /** Bytes one attempt adds to a record's history. */
 const HISTORY_BYTES_PER_ATTEMPT = 64;
 
