@@ -45,28 +45,31 @@ export async function commitLane<T, S>(
     const extra =
       work.beforeCommit === undefined ? undefined : work.beforeCommit(lane.workState as S, finished, window);
     const records = [...finished.flatMap((f) => f.processed.records), ...(extra?.records ?? [])];
-    transaction = await producer.transaction();
+    const open = await producer.transaction();
+    transaction = open;
     const budget = sendBudgetBytes(limits.maxMessageBytes);
     for (const group of splitBySize(records, recordBytes, budget)) {
-      await transaction.sendBatch({ topicMessages: byTopic(group) });
+      await open.sendBatch({ topicMessages: byTopic(group) });
     }
-    await transaction.sendOffsets({
-      consumerGroupId: groupId,
-      topics: [
-        {
-          topic,
-          partitions: [
-            // kafkajs passes `metadata` through to TxnOffsetCommit; its types omit the field.
-            {
-              partition: lane.partition,
-              offset: String(window.commitPoint),
-              metadata: encodeWindow(window),
-            } as { partition: number; offset: string },
-          ],
-        },
-      ],
-    });
-    await transaction.commit();
+    await whileConcurrent(() =>
+      open.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [
+          {
+            topic,
+            partitions: [
+              // kafkajs passes `metadata` through to TxnOffsetCommit; its types omit the field.
+              {
+                partition: lane.partition,
+                offset: String(window.commitPoint),
+                metadata: encodeWindow(window),
+              } as { partition: number; offset: string },
+            ],
+          },
+        ],
+      }),
+    );
+    await open.commit();
     ledger.committedThrough(window, offsets.length);
     for (const f of finished) lane.pending.delete(f.offset);
     for (const f of finished) f.processed.afterCommit?.();
@@ -84,6 +87,27 @@ export async function commitLane<T, S>(
     lane.committing = false;
   }
 }
+
+/**
+ * AddOffsetsToTxn right after the previous EndTxn often meets CONCURRENT_TRANSACTIONS: the
+ * coordinator is still writing the previous transaction's markers. The Java client retries it;
+ * kafkajs's `sendOffsets` does not (docs/kafkajs.md, trap 6), and reopening the lane for it would
+ * redo every record of the commit. The failed request changed nothing, so asking again within the
+ * same transaction is safe; after ~3 s the caller's ordinary failure path takes over.
+ */
+async function whileConcurrent<R>(call: () => Promise<R>): Promise<R> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const type = (error as { type?: unknown } | undefined)?.type;
+      if (type !== 'CONCURRENT_TRANSACTIONS' || attempt >= CONCURRENT_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500, 20 * 2 ** attempt)));
+    }
+  }
+}
+
+const CONCURRENT_RETRIES = 10;
 
 function recordBytes(record: OutputRecord): number {
   return record.value.length + Buffer.byteLength(record.key) + RECORD_OVERHEAD_BYTES;
