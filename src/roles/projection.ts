@@ -4,7 +4,8 @@ import type { OffsetWindow } from '../domain/offset-window.js';
 import type { BrokerLimits } from '../kafka/broker-limits.js';
 import type { Codecs } from '../kafka/codecs.js';
 import { ConcurrencyLimit } from '../kafka/concurrency-limit.js';
-import { fromHealthValue, toHealthValue } from '../kafka/health-record.js';
+import { fromHealthValue, toHealthValue, type EndpointHealthValue } from '../kafka/health-record.js';
+import { isTransient } from '../errors.js';
 import { PartitionProcessor, type OutputRecord, type Processed } from '../kafka/partition-processor.js';
 import type { Finished } from '../kafka/partition-lane.js';
 import type { PartitionStatus } from '../kafka/partition-status.js';
@@ -176,8 +177,22 @@ class RestoreBatcher {
       const restored = await restorePartitions(kafka, admin, topology.endpointState, writers);
       for (const waiting of batch) {
         const endpoints = new Map<string, Tracked>();
-        for (const bytes of restored.get(waiting.partition)?.values() ?? []) {
-          const value = await codecs.endpointState.decode(bytes);
+        for (const [key, bytes] of restored.get(waiting.partition) ?? []) {
+          let value: EndpointHealthValue;
+          try {
+            value = await codecs.endpointState.decode(bytes);
+          } catch (error) {
+            // A registry that is away fails the open, which is retried. A snapshot that is really
+            // undecodable (its schema id now names another schema: a registry that lost its
+            // storage) would fail every retry and strand the partition: that endpoint's health
+            // starts afresh instead, said loudly.
+            if (isTransient(error)) throw error;
+            logger.error(
+              { err: error, partition: waiting.partition, key },
+              'projection: an endpoint-state snapshot cannot be decoded; its health starts afresh',
+            );
+            continue;
+          }
           endpoints.set(value.endpointId, {
             health: fromHealthValue(value),
             throughOffset: value.throughOffset,
