@@ -26,6 +26,8 @@ export interface StackLayout {
   readonly kafkaPidFile: string;
   readonly registryLog: string;
   readonly registryPidFile: string;
+  /** The registry's H2 database files: schemas and their ids survive restarts. */
+  readonly registryDataDir: string;
   readonly bootstrap: string;
   readonly registryUrl: string;
 }
@@ -49,6 +51,7 @@ export function stackLayout(options: StackOptions): StackLayout {
     kafkaPidFile: join(runDir, 'kafka.pid'),
     registryLog: join(runDir, 'registry.log'),
     registryPidFile: join(runDir, 'registry.pid'),
+    registryDataDir: join(runDir, 'registry-data'),
     bootstrap: `${options.host}:${options.kafkaPort}`,
     registryUrl: `http://${options.host}:${options.registryPort}/apis/ccompat/v7`,
   };

@@ -94,7 +94,7 @@ export async function stackUp(
 }
 
 export interface StackDownOptions {
-  /** Also delete the broker's data (topics, offsets); the jar cache is kept. */
+  /** Also delete the broker's data (topics, offsets) and the registry's schemas; the jar cache is kept. */
   readonly purge?: boolean;
   readonly only?: { readonly kafka: boolean; readonly registry: boolean };
 }
@@ -116,8 +116,10 @@ export async function stackDown(
     report(stopped ? 'Stopped Kafka.' : 'Kafka was not running.');
   }
   if (down.purge === true) {
+    // Both or neither: records in a kept broker name schema ids a fresh registry would reuse.
     await rm(layout.kafkaDataDir, { recursive: true, force: true });
-    report(`Deleted broker data in ${layout.kafkaDataDir}.`);
+    await rm(layout.registryDataDir, { recursive: true, force: true });
+    report(`Deleted broker data in ${layout.kafkaDataDir} and registry data in ${layout.registryDataDir}.`);
   }
 }
 
