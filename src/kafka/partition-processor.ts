@@ -433,7 +433,13 @@ export class PartitionProcessor<T, S = undefined> {
   async #commit(lane: Lane<T, S>): Promise<void> {
     const epoch = lane.epoch;
     const outcome = await commitLane(lane, this.#options);
-    if (lane.epoch !== epoch) return;
+    if (lane.epoch !== epoch) {
+      // The lane reopened while this commit ran; work the new epoch finished meanwhile found a
+      // commit under way and waited for it, so it is this commit's job to start the next one.
+      if (isLive(lane.state) && (lane.ledger?.uncommitted ?? 0) > 0) void this.#commit(lane);
+      this.#notifySettled();
+      return;
+    }
     switch (outcome) {
       case 'idle':
         break;
