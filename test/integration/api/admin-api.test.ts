@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureHeader } from '../../../src/delivery/signing.js';
+import { Webhook } from 'standardwebhooks';
 import type { DeadLetterValue } from '../../../src/kafka/records.js';
 import { waitFor } from '../harness/context.js';
 import { startEngineFixture, type EngineFixture, type TopicReader } from '../harness/engine-fixture.js';
@@ -132,13 +132,22 @@ describe('admin API', () => {
     const requests = receiver.requestsTo('/conf');
     expect(requests).toHaveLength(2);
     const first = requests[0];
-    const expected = signatureHeader(
-      [SECRET],
-      String(first?.headers['webhook-id']),
-      Number(first?.headers['webhook-timestamp']),
-      Buffer.from(first?.body ?? ''),
-    );
-    expect(first?.headers['webhook-signature']).toBe(expected);
+    // Verified by the Standard Webhooks reference library, not by kretry's own signing function:
+    // it throws on a missing, stale or wrong signature.
+    expect(() =>
+      new Webhook(SECRET).verify(first?.body ?? '', {
+        'webhook-id': String(first?.headers['webhook-id']),
+        'webhook-timestamp': String(first?.headers['webhook-timestamp']),
+        'webhook-signature': String(first?.headers['webhook-signature']),
+      }),
+    ).not.toThrow();
+    expect(() =>
+      new Webhook('whsec_b3RoZXItc2VjcmV0').verify(first?.body ?? '', {
+        'webhook-id': String(first?.headers['webhook-id']),
+        'webhook-timestamp': String(first?.headers['webhook-timestamp']),
+        'webhook-signature': String(first?.headers['webhook-signature']),
+      }),
+    ).toThrow();
   });
 
   it('disables and enables an endpoint; disabled deliveries dead-letter without a call', async () => {

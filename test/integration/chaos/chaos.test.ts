@@ -24,7 +24,7 @@ describe('chaos (shortened): real kretry processes under faults', () => {
   });
 
   it.each(SCENARIOS.map((s) => [s.name, s] as const))(
-    '%s: nothing lost, dead-lettered twice, scheduled twice, or stuck on SIGTERM',
+    '%s: nothing lost, dead-lettered twice, scheduled twice, stuck on SIGTERM or exiting non-zero',
     async (_name, scenario) => {
       const summary = await runScenario(stack, scenario, {
         form: 'short',
@@ -40,6 +40,8 @@ describe('chaos (shortened): real kretry processes under faults', () => {
         stuckOnSigterm: 0,
       });
       expect(summary.deliveries).toBe(scenario.deliveries.short);
+      // SIGTERM ends every process with status 0: drained and committed, not cut off by the hard exit.
+      expect(summary.nonZeroExit, 'processes that exited non-zero after SIGTERM').toBe(0);
       // Only the registry scenario asks; a registry that forgets breaks every older record.
       expect(summary.schemasForgotten ?? 0, 'subjects the registry forgot on restart').toBe(0);
     },
