@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
 
@@ -80,7 +81,14 @@ export const configSchema = z
     allowPrivateTargets: booleanFlag.prefault(false),
     /** CIDRs allowed even though private. @defaultValue none */
     allowedTargetCidrs: list
-      .pipe(z.array(z.string().regex(CIDR, 'must be a CIDR such as 10.0.0.0/8')))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(CIDR, 'must be a CIDR such as 10.0.0.0/8')
+            .refine(isValidCidr, 'must be a CIDR with a real address and a prefix length that fits it'),
+        ),
+      )
       .prefault([]),
     /** Treat 404 like 410: permanent and disabling. @defaultValue false */
     disableOn404: booleanFlag.prefault(false),
@@ -133,7 +141,34 @@ export const configSchema = z
     /** @defaultValue `info` */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // The admin API changes endpoints and redrives deliveries: reachable from other hosts, it
+    // must not be open to anyone who can connect.
+    if (config.roles.includes('api') && config.apiToken === undefined && !isLoopbackHost(config.apiHost)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiHost'],
+        message: `${config.apiHost} is not a loopback address, so KRETRY_API_TOKEN must be set (or keep KRETRY_API_HOST on 127.0.0.1)`,
+      });
+    }
+  });
+
+/** Loopback: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  return isIP(bare) === 4 && bare.startsWith('127.');
+}
+
+/** A CIDR node:net can use: a valid IPv4 or IPv6 address and a prefix length within its family. */
+function isValidCidr(cidr: string): boolean {
+  const [address = '', prefix = ''] = cidr.split('/');
+  const family = isIP(address);
+  const bits = Number(prefix);
+  if (family === 0 || !Number.isInteger(bits) || bits < 0) return false;
+  return bits <= (family === 4 ? 32 : 128);
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -9,7 +9,10 @@ export interface TargetPolicy {
   readonly allowedTargetCidrs: readonly string[];
 }
 
-/** Loopback, private, shared, link-local, multicast and unspecified ranges, IPv4 and IPv6. */
+/**
+ * Loopback, private, shared, link-local, multicast and unspecified ranges, IPv4 and IPv6, and the
+ * IPv6 ranges that embed an IPv4 address (IPv4-compatible, NAT64, 6to4).
+ */
 function forbiddenRanges(): BlockList {
   const list = new BlockList();
   for (const [net, prefix] of [
@@ -26,10 +29,17 @@ function forbiddenRanges(): BlockList {
     list.addSubnet(net, prefix, 'ipv4');
   }
   for (const [net, prefix] of [
-    ['::', 128],
-    ['::1', 128],
+    // IPv4-compatible (::a.b.c.d, deprecated), which also covers :: and ::1: some stacks still
+    // route them to the embedded IPv4 address.
+    ['::', 96],
+    // NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::): translated or tunnelled to an IPv4
+    // address the gateway reaches, private ones included.
+    ['64:ff9b::', 96],
+    ['2002::', 16],
     ['fc00::', 7],
     ['fe80::', 10],
+    // Site-local, deprecated but still routed by some networks.
+    ['fec0::', 10],
     ['ff00::', 8],
   ] as const) {
     list.addSubnet(net, prefix, 'ipv6');
