@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
+import { redactHeaders } from '../domain/redact-headers.js';
 import type { DeadLetterReason } from '../domain/route.js';
 import type { DeadLetterValue } from '../kafka/records.js';
 import { readDlq, type DlqEntry } from '../operator/dlq-reader.js';
@@ -49,8 +50,11 @@ function bodyPreview(body: Buffer, limit = 300): string {
   return text.length > limit ? `${text.slice(0, limit)}… (${body.length} bytes)` : text;
 }
 
-/** A dead letter as JSON for scripts: bodies as text when they are text, base64 otherwise. */
-export function deadLetterJson(entry: DlqEntry): Record<string, unknown> {
+/**
+ * A dead letter as JSON for scripts: bodies as text when they are text, base64 otherwise;
+ * credential headers (KRETRY_REDACT_HEADERS) redacted.
+ */
+export function deadLetterJson(entry: DlqEntry, redacted: readonly string[]): Record<string, unknown> {
   const { letter } = entry;
   if (letter === null) return { partition: entry.partition, offset: entry.offset, undecodable: entry.error };
   const request = letter.request;
@@ -71,7 +75,7 @@ export function deadLetterJson(entry: DlqEntry): Record<string, unknown> {
         : {
             method: request.method,
             url: request.url,
-            headers: request.headers,
+            headers: redactHeaders(request.headers, redacted),
             contentType: request.contentType,
             createdAt: iso(request.createdAt),
             body: request.body.toString('utf8'),
@@ -151,7 +155,7 @@ Examples:
             onEntry: (entry) => {
               if (!matches(entry.letter, flags)) return;
               shown++;
-              if (flags.json === true) writeJson(deadLetterJson(entry));
+              if (flags.json === true) writeJson(deadLetterJson(entry, d.config.redactHeaders));
               else process.stdout.write(formatDeadLetter(entry));
             },
           });

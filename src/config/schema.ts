@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
+import { DEFAULT_REDACTED_HEADERS } from '../domain/redact-headers.js';
 
 /** A comma-separated string (env) or a list (config file). */
 const list = z
@@ -90,6 +91,14 @@ export const configSchema = z
         ),
       )
       .prefault([]),
+    /**
+     * Header names whose values are shown as `[redacted]` by `kretry dlq tail` (names containing
+     * "secret" or "token" always are); dead letters keep them for redrive.
+     * @defaultValue `authorization,cookie,proxy-authorization,x-api-key`
+     */
+    redactHeaders: list
+      .pipe(z.array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be header names')))
+      .prefault([...DEFAULT_REDACTED_HEADERS]),
     /** Treat 404 like 410: permanent and disabling. @defaultValue false */
     disableOn404: booleanFlag.prefault(false),
     /** Signing secrets by endpoint id (JSON object in the environment). @defaultValue none */
@@ -187,6 +196,7 @@ export const ENV_NAMES = {
   responseBodyLimit: 'KRETRY_RESPONSE_BODY_LIMIT',
   allowPrivateTargets: 'KRETRY_ALLOW_PRIVATE_TARGETS',
   allowedTargetCidrs: 'KRETRY_ALLOWED_TARGET_CIDRS',
+  redactHeaders: 'KRETRY_REDACT_HEADERS',
   disableOn404: 'KRETRY_DISABLE_ON_404',
   endpointSecrets: 'KRETRY_ENDPOINT_SECRETS',
   breakerOpenFor: 'KRETRY_BREAKER_OPEN_FOR',

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REDACTED_HEADERS, REDACTED, redactHeaders } from '../../../src/domain/redact-headers.js';
+
+describe('redactHeaders', () => {
+  const stored = {
+    Authorization: 'Bearer abc',
+    cookie: 'session=1',
+    'Proxy-Authorization': 'Basic eA==',
+    'X-API-Key': 'k',
+    'X-Shop-Secret': 's',
+    'x-refresh-token': 't',
+    'X-Tenant': 't1',
+    'content-type': 'application/json',
+  };
+
+  it('hides the default credential headers, and any name with secret or token, case-insensitively', () => {
+    expect(redactHeaders(stored, DEFAULT_REDACTED_HEADERS)).toEqual({
+      Authorization: REDACTED,
+      cookie: REDACTED,
+      'Proxy-Authorization': REDACTED,
+      'X-API-Key': REDACTED,
+      'X-Shop-Secret': REDACTED,
+      'x-refresh-token': REDACTED,
+      'X-Tenant': 't1',
+      'content-type': 'application/json',
+    });
+  });
+
+  it('follows a configured list, and never changes the stored headers', () => {
+    const shown = redactHeaders(stored, ['x-tenant']);
+    expect(shown['X-Tenant']).toBe(REDACTED);
+    expect(shown['Authorization']).toBe('Bearer abc');
+    expect(shown['x-refresh-token']).toBe(REDACTED);
+    expect(stored['X-Tenant']).toBe('t1');
+  });
+});
