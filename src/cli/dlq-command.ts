@@ -1,10 +1,12 @@
 import Table from 'cli-table3';
+import { KretryError } from '../errors.js';
 import { Command, Option } from 'commander';
 import { redactHeaders } from '../domain/redact-headers.js';
 import type { DeadLetterReason } from '../domain/route.js';
 import type { DeadLetterValue } from '../kafka/records.js';
 import { readDlq, type DlqEntry } from '../operator/dlq-reader.js';
-import { matchesFilter } from '../operator/redrive.js';
+import type { DeadLetterHandledValue } from '../kafka/records.js';
+import { letterKey, matchesFilter, readHandled, resolve } from '../operator/redrive.js';
 import {
   EXIT_CODES_HELP,
   parseTime,
@@ -24,6 +26,7 @@ export const REASONS: readonly DeadLetterReason[] = [
 
 interface FilterFlags extends CommonFlags {
   endpoint?: string;
+  deliveryId?: string;
   reason?: DeadLetterReason;
   since?: string;
   json?: boolean;
@@ -32,6 +35,7 @@ interface FilterFlags extends CommonFlags {
 export function withDlqFilters(command: Command): Command {
   return command
     .option('-e, --endpoint <id>', 'only dead letters of this endpoint')
+    .option('--delivery-id <id>', 'only the dead letters of this delivery')
     .addOption(new Option('-r, --reason <reason>', 'only dead letters with this reason').choices(REASONS))
     .option(
       '--since <time>',
@@ -113,16 +117,21 @@ export function formatDeadLetter(entry: DlqEntry): string {
   return `${lines.join('\n')}\n`;
 }
 
-function filterOf(flags: FilterFlags): { endpointId?: string; reason?: DeadLetterReason } {
+function filterOf(flags: FilterFlags): {
+  endpointId?: string;
+  reason?: DeadLetterReason;
+  deliveryId?: string;
+} {
   return {
     ...(flags.endpoint !== undefined && { endpointId: flags.endpoint }),
+    ...(flags.deliveryId !== undefined && { deliveryId: flags.deliveryId }),
     ...(flags.reason !== undefined && { reason: flags.reason }),
   };
 }
 
 const matches = (letter: DeadLetterValue | null, flags: FilterFlags): boolean =>
   letter === null
-    ? flags.endpoint === undefined && flags.reason === undefined
+    ? flags.endpoint === undefined && flags.reason === undefined && flags.deliveryId === undefined
     : matchesFilter(letter, filterOf(flags));
 
 function tailCommand(): Command {
@@ -177,6 +186,10 @@ const AGE_BUCKETS: readonly [string, number][] = [
 
 export interface DlqStats {
   total: number;
+  /** Neither redriven nor resolved: what still needs an operator. */
+  open: number;
+  redriven: number;
+  resolved: number;
   byReason: Record<string, number>;
   byEndpoint: Record<string, number>;
   byLastStatus: Record<string, number>;
@@ -186,6 +199,9 @@ export interface DlqStats {
 export function emptyStats(): DlqStats {
   return {
     total: 0,
+    open: 0,
+    redriven: 0,
+    resolved: 0,
     byReason: {},
     byEndpoint: {},
     byLastStatus: {},
@@ -193,11 +209,25 @@ export function emptyStats(): DlqStats {
   };
 }
 
-export function countDeadLetter(stats: DlqStats, letter: DeadLetterValue | null, now: number): void {
+/**
+ * Counts one dead letter. `handled` is what an operator did with it (redrive, resolve), if
+ * anything: handled letters count in `total` and their own count, the breakdowns count open ones.
+ */
+export function countDeadLetter(
+  stats: DlqStats,
+  letter: DeadLetterValue | null,
+  now: number,
+  handled?: DeadLetterHandledValue['action'],
+): void {
   const bump = (record: Record<string, number>, key: string): void => {
     record[key] = (record[key] ?? 0) + 1;
   };
   stats.total++;
+  if (handled !== undefined) {
+    stats[handled]++;
+    return;
+  }
+  stats.open++;
   if (letter === null) {
     bump(stats.byReason, 'undecodable');
     return;
@@ -224,7 +254,9 @@ function table(title: string, counts: Record<string, number>, limit = 20): strin
 
 function statsCommand(): Command {
   return withDlqFilters(withCommonOptions(new Command('stats')))
-    .description('Count dead letters by reason, endpoint, last status and age.')
+    .description(
+      'Count dead letters: open (neither redriven nor resolved), redriven, resolved; open ones by reason, endpoint, last status and age.',
+    )
     .option('--json', 'print the counts as JSON')
     .addHelpText(
       'after',
@@ -239,18 +271,29 @@ Examples:
       await withDeployment(flags, async (d) => {
         const stats = emptyStats();
         const now = Date.now();
+        const handled = await readHandled(d);
         await readDlq(d.kafka, d.admin, d.topology.dlq, d.codecs.dlq, {
           since,
           onEntry: (entry) => {
-            if (matches(entry.letter, flags)) countDeadLetter(stats, entry.letter, now);
+            if (matches(entry.letter, flags))
+              countDeadLetter(
+                stats,
+                entry.letter,
+                now,
+                handled.get(letterKey(entry.partition, entry.offset))?.action,
+              );
           },
         });
         if (flags.json === true) {
           writeJson(stats);
           return;
         }
-        process.stdout.write(`${stats.total} dead letter(s) in ${d.topology.dlq}\n`);
-        if (stats.total === 0) return;
+        process.stdout.write(
+          `${stats.total} dead letter(s) in ${d.topology.dlq}: ${stats.open} open, ${stats.redriven} redriven, ${stats.resolved} resolved` +
+            (stats.open > 0 ? '; open ones by:' : '') +
+            '\n',
+        );
+        if (stats.open === 0) return;
         process.stdout.write(
           [
             table('reason', stats.byReason),
@@ -270,5 +313,61 @@ export function dlqCommand(): Command {
   return new Command('dlq')
     .description('Inspect the dead-letter topic.')
     .addCommand(tailCommand())
-    .addCommand(statsCommand());
+    .addCommand(statsCommand())
+    .addCommand(resolveCommand());
+}
+
+function resolveCommand(): Command {
+  return withDlqFilters(withCommonOptions(new Command('resolve')))
+    .description(
+      'Mark matching dead letters handled, with who and why: they are no longer redriven nor counted as open.',
+    )
+    .requiredOption('--by <who>', 'who resolves them (recorded with each)')
+    .option('--note <text>', 'why (recorded with each)')
+    .option('--until <time>', 'only dead letters before this time: a date-time, or a duration ago')
+    .option('--dry-run', 'count what would be resolved; change nothing')
+    .option('--json', 'print the counts as JSON')
+    .addHelpText(
+      'after',
+      `${EXIT_CODES_HELP}
+
+Examples:
+  kretry dlq resolve --delivery-id msg_2f1c --by alice --note "refunded by hand"
+  kretry dlq resolve --endpoint acme --reason permanent_failure --by ops --dry-run`,
+    )
+    .action(
+      async (
+        flags: FilterFlags & { by: string; note?: string; until?: string; dryRun?: boolean },
+      ): Promise<void> => {
+        const since = flags.since === undefined ? undefined : parseTime(flags.since, '--since');
+        const until = flags.until === undefined ? undefined : parseTime(flags.until, '--until');
+        if (flags.endpoint === undefined && flags.deliveryId === undefined && flags.reason === undefined) {
+          throw new KretryError(
+            'KRETRY_USAGE',
+            'resolve needs a filter (--delivery-id, --endpoint or --reason): it will not mark the whole dlq',
+          );
+        }
+        await withDeployment(flags, async (d) => {
+          const result = await resolve(d, {
+            ...filterOf(flags),
+            since,
+            until,
+            by: flags.by,
+            note: flags.note,
+            dryRun: flags.dryRun === true,
+          });
+          if (flags.json === true) {
+            writeJson({ ...result, resolved: result.handled, dryRun: flags.dryRun === true });
+            return;
+          }
+          process.stdout.write(
+            `${flags.dryRun === true ? 'would resolve' : 'resolved'} ${result.handled} dead letter(s)` +
+              (result.alreadyHandled > 0
+                ? `; ${result.alreadyHandled} matching already redriven or resolved`
+                : '') +
+              '\n',
+          );
+        });
+      },
+    );
 }

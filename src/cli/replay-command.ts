@@ -90,7 +90,7 @@ export function replayCommand(): Command {
     )
     .requiredOption(
       '-g, --group <group>',
-      'group: dispatcher, projection, redrive, tier-retry-<tier> (prefix added), or any full group name',
+      'group: dispatcher, projection, tier-retry-<tier> (prefix added), or any full group name',
     )
     .option('-t, --topic <topic>', "topic (prefix added when missing); default: the kretry group's own topic")
     .option('--to-datetime <datetime>', 'first offset at or after this time, e.g. 2026-11-24T08:00:00Z')
@@ -104,8 +104,7 @@ export function replayCommand(): Command {
       'after',
       `
 Re-reading ingest re-sends those deliveries (same webhook-id); re-reading a tier re-attempts what
-was scheduled there; resetting the projection group rebuilds endpoint health from the log; resetting
-the redrive group lets kretry redrive re-inject dead letters it already re-injected.
+was scheduled there; resetting the projection group rebuilds endpoint health from the log.
 ${EXIT_CODES_HELP}
 
 Examples:

@@ -2,6 +2,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { EndpointHealthValue } from './health-record.js';
 import type {
   AttemptRecordedValue,
+  DeadLetterHandledValue,
   DeadLetterValue,
   EndpointConfigValue,
   DeliveryRequestValue,
@@ -19,19 +20,29 @@ export interface Codecs {
   readonly attempts: ValueCodec<AttemptRecordedValue>;
   readonly endpointState: ValueCodec<EndpointHealthValue>;
   readonly endpoints: ValueCodec<EndpointConfigValue>;
+  readonly dlqHandled: ValueCodec<DeadLetterHandledValue>;
 }
 
 /** Registers every value schema under its topic's subject (done at every start; idempotent). */
 export async function registerCodecs(registry: SchemaRegistry, topology: Topology): Promise<Codecs> {
-  const [ingest, dlq, attempts, endpointState, endpoints, ...tiers] = await Promise.all([
+  const [ingest, dlq, attempts, endpointState, endpoints, dlqHandled, ...tiers] = await Promise.all([
     registerValueCodec<DeliveryRequestValue>(registry, topology.ingest, schema('DeliveryRequest')),
     registerValueCodec<DeadLetterValue>(registry, topology.dlq, schema('DeadLetter')),
     registerValueCodec<AttemptRecordedValue>(registry, topology.attempts, schema('AttemptRecorded')),
     registerValueCodec<EndpointHealthValue>(registry, topology.endpointState, schema('EndpointHealth')),
     registerValueCodec<EndpointConfigValue>(registry, topology.endpoints, schema('EndpointConfig')),
+    registerValueCodec<DeadLetterHandledValue>(registry, topology.dlqHandled, schema('DeadLetterHandled')),
     ...topology.tiers.map((tier) =>
       registerValueCodec<ScheduledAttemptValue>(registry, tier.topic, schema('ScheduledAttempt')),
     ),
   ]);
-  return { ingest, dlq, attempts, endpointState, endpoints, tiers };
+  return {
+    ingest,
+    dlq,
+    attempts,
+    endpointState,
+    endpoints,
+    dlqHandled,
+    tiers,
+  };
 }

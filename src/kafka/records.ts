@@ -62,6 +62,17 @@ export interface DeadLetterValue {
   readonly source: null | { readonly topic: string; readonly partition: number; readonly offset: string };
 }
 
+/** What an operator did with one dead letter, on the compacted `dlq-handled` topic (schemas/DeadLetterHandled.avsc). */
+export interface DeadLetterHandledValue {
+  readonly partition: number;
+  readonly offset: number;
+  readonly deliveryId: string | null;
+  readonly action: 'redriven' | 'resolved';
+  readonly at: number;
+  readonly by: string | null;
+  readonly note: string | null;
+}
+
 export interface PolicyOverrideValue {
   readonly maxAttempts: number | null;
   readonly maxAgeMs: number | null;

@@ -14,6 +14,7 @@ export const SCHEMA_FILES = [
   'ScheduledAttempt',
   'AttemptRecorded',
   'DeadLetter',
+  'DeadLetterHandled',
   'EndpointHealth',
   'EndpointConfig',
 ] as const;

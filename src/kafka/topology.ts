@@ -25,8 +25,10 @@ export interface Topology {
   readonly tiers: readonly { readonly delayMs: number; readonly topic: string; readonly group: string }[];
   readonly dispatcherGroup: string;
   readonly projectionGroup: string;
-  /** The group `kretry redrive` reads the dlq with: its offsets remember what was re-injected. */
-  readonly redriveGroup: string;
+  /** Compacted: one record per dead letter an operator redrove or resolved (DeadLetterHandled). */
+  readonly dlqHandled: string;
+  /** The transactional id of redrive and resolve: one at a time per deployment, by fencing. */
+  readonly dlqHandlerId: string;
 }
 
 export function topology(config: TopologyConfig): Topology {
@@ -44,7 +46,8 @@ export function topology(config: TopologyConfig): Topology {
     }),
     dispatcherGroup: `${p}dispatcher`,
     projectionGroup: `${p}projection`,
-    redriveGroup: `${p}redrive`,
+    dlqHandled: `${p}dlq-handled`,
+    dlqHandlerId: `${p}dlq-handler`,
   };
 }
 
@@ -65,5 +68,6 @@ export function topicSpecs(config: TopologyConfig): readonly TopicSpec[] {
     { name: t.attempts, configs: deleteAfter(7 * DAY_MS) },
     { name: t.endpointState, configs: { 'cleanup.policy': 'compact' } },
     { name: t.endpoints, configs: { 'cleanup.policy': 'compact' } },
+    { name: t.dlqHandled, configs: { 'cleanup.policy': 'compact' } },
   ];
 }

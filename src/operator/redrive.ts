@@ -1,12 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { DeadLetterReason } from '../domain/route.js';
 import { KretryError } from '../errors.js';
 import type { Codecs } from '../kafka/codecs.js';
-import { onReadToEnd } from '../kafka/read-to-end.js';
-import type { DeadLetterValue } from '../kafka/records.js';
+import { CompactedTable } from '../kafka/compacted-table.js';
+import { PARTITIONER } from '../kafka/kafka-client.js';
+import type { DeadLetterHandledValue, DeadLetterValue } from '../kafka/records.js';
 import type { Topology } from '../kafka/topology.js';
+import { fence } from '../kafka/transactional-producers.js';
 import type { Logger } from '../observability/logger.js';
+import { readDlq } from './dlq-reader.js';
 
 export interface RedriveFilter {
   readonly endpointId?: string | undefined;
@@ -15,23 +17,35 @@ export interface RedriveFilter {
   readonly since?: number | undefined;
   /** Dead letters with deadAt before this (epoch ms). */
   readonly until?: number | undefined;
+  /** Only the dead letters of this delivery. */
+  readonly deliveryId?: string | undefined;
 }
 
-export interface RedriveOptions extends RedriveFilter {
-  /** Stop after re-injecting this many. */
+export interface HandleOptions extends RedriveFilter {
+  /** Stop after handling this many. */
   readonly limit?: number | undefined;
-  /** Count what would be re-injected; write and commit nothing. */
+  /** Count what would be handled; write nothing. */
   readonly dryRun?: boolean | undefined;
-  readonly onProgress?: ((progress: RedriveProgress) => void) | undefined;
+  readonly onProgress?: ((progress: HandleProgress) => void) | undefined;
 }
 
-export interface RedriveProgress {
-  /** Offsets to read this run, from the committed ones to the log end at start (an upper bound: transaction markers count). */
+export interface ResolveOptions extends HandleOptions {
+  /** Who resolved them, as the operator gives it. */
+  readonly by?: string | undefined;
+  readonly note?: string | undefined;
+}
+
+export interface HandleProgress {
+  /** Dead letters on the dlq when the run began (an upper bound: transaction markers count). */
   readonly toRead: number;
   readonly read: number;
+  /** Matching dead letters not handled before. */
   readonly matched: number;
-  readonly reinjected: number;
-  /** Matching dead letters without a request to re-inject (invalid_record). */
+  /** Matching dead letters an earlier redrive or resolve already handled: skipped. */
+  readonly alreadyHandled: number;
+  /** Re-injected (redrive) or marked resolved (resolve) by this run. */
+  readonly handled: number;
+  /** Matching dead letters without a request to re-inject (invalid_record); redrive leaves them. */
   readonly unredrivable: number;
 }
 
@@ -39,8 +53,9 @@ export interface RedriveDeps {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly topology: Topology;
-  readonly codecs: Pick<Codecs, 'dlq' | 'ingest'>;
+  readonly codecs: Pick<Codecs, 'dlq' | 'ingest' | 'dlqHandled'>;
   readonly logger: Logger;
+  readonly now?: () => number;
 }
 
 export function matchesFilter(letter: DeadLetterValue, filter: RedriveFilter): boolean {
@@ -48,156 +63,187 @@ export function matchesFilter(letter: DeadLetterValue, filter: RedriveFilter): b
   if (filter.since !== undefined && letter.deadAt < filter.since) return false;
   if (filter.until !== undefined && letter.deadAt >= filter.until) return false;
   if (filter.endpointId !== undefined && letter.request?.endpointId !== filter.endpointId) return false;
+  if (filter.deliveryId !== undefined && letter.request?.deliveryId !== filter.deliveryId) return false;
   return true;
 }
 
-/**
- * `kretry redrive`: the `redrive` group reads the dlq from its committed offsets up to the log end
- * as it was at start, and re-injects matching dead letters into ingest unchanged (same deliveryId,
- * so the same `webhook-id`). Each batch's re-injections and the group's offsets commit in one
- * transaction: a second run skips what the first re-injected, and resetting the group (`kretry
- * replay --group <prefix>redrive`) is how an operator redrives the same dead letters again.
- */
-export async function redrive(deps: RedriveDeps, options: RedriveOptions = {}): Promise<RedriveProgress> {
-  const { kafka, admin, topology, codecs } = deps;
-  const group = topology.redriveGroup;
-  const described = await admin.describeGroups([group]);
-  const members = described.groups[0]?.members ?? [];
-  if (members.length > 0) {
-    throw new KretryError(
-      'KRETRY_USAGE',
-      `another redrive is running (group ${group} has ${members.length} active member(s): ${members
-        .map((m) => `${m.clientId}@${m.clientHost}`)
-        .join(', ')}); wait for it to finish`,
-    );
-  }
-  const ends = await admin.fetchTopicOffsets(topology.dlq);
-  const committed = await admin.fetchOffsets({ groupId: group, topics: [topology.dlq] });
-  const startAt = new Map(
-    (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const),
-  );
-  const pending = new Map<number, number>();
-  let toRead = 0;
-  for (const end of ends) {
-    const from = Math.max(startAt.get(end.partition) ?? -1, Number(end.low));
-    const high = Number(end.high);
-    if (from < high) {
-      pending.set(end.partition, high);
-      toRead += high - from;
-    }
-  }
-  const progress = { toRead, read: 0, matched: 0, reinjected: 0, unredrivable: 0 };
-  const report = (): void => options.onProgress?.({ ...progress });
-  report();
-  if (pending.size === 0) return progress;
+/** The key of a dead letter on `dlq-handled`: where it sits on the dlq, which never changes. */
+export function letterKey(partition: number, offset: string | number): string {
+  return `${partition}:${offset}`;
+}
 
-  // A dry run reads with a throw-away group placed at the redrive group's offsets.
-  const readGroup = options.dryRun === true ? `${group}-dry-run-${randomUUID()}` : group;
-  const placed = [...startAt].filter(([, offset]) => offset >= 0);
-  if (options.dryRun === true && placed.length > 0) {
-    await admin.setOffsets({
-      groupId: readGroup,
-      topic: topology.dlq,
-      partitions: placed.map(([partition, offset]) => ({ partition, offset: String(offset) })),
-    });
-  }
-  const consumer: Consumer = kafka.consumer({
-    groupId: readGroup,
-    readUncommitted: false,
-    maxWaitTimeInMs: 200,
-  });
+/** Dead letters re-injected or resolved in one transaction. */
+const CHUNK = 200;
+
+/**
+ * `kretry redrive`: re-injects matching dead letters into ingest unchanged (same deliveryId, so
+ * the same `webhook-id`), each exactly once. Which letters were handled is remembered per letter
+ * on the compacted `dlq-handled` topic, written in the same transaction as the re-injection, not as
+ * a group offset: a filtered run then leaves every letter it did not match available to the next
+ * run with another filter, and redriving the same filter twice finds nothing the second time.
+ */
+export function redrive(deps: RedriveDeps, options: HandleOptions = {}): Promise<HandleProgress> {
+  return handleDeadLetters(deps, options, 'redriven');
+}
+
+/**
+ * `kretry dlq resolve`: marks matching dead letters handled (who, note, when) without a
+ * re-injection; they are no longer redriven nor counted as open by `dlq stats`.
+ */
+export function resolve(deps: RedriveDeps, options: ResolveOptions = {}): Promise<HandleProgress> {
+  return handleDeadLetters(deps, options, 'resolved');
+}
+
+async function handleDeadLetters(
+  deps: RedriveDeps,
+  options: ResolveOptions,
+  action: DeadLetterHandledValue['action'],
+): Promise<HandleProgress> {
+  const { kafka, admin, topology, codecs, logger } = deps;
+  const now = deps.now ?? Date.now;
+  // Fence first, then read what was handled: an earlier run still writing is cut off before the
+  // read, so nothing it commits can be missed here and handled twice.
   const producer: Producer | undefined =
     options.dryRun === true
       ? undefined
       : kafka.producer({
-          transactionalId: `${group}.${topology.dlq}`,
+          transactionalId: topology.dlqHandlerId,
           idempotent: true,
           maxInFlightRequests: 1,
+          createPartitioner: PARTITIONER,
         });
-  let finish: () => void = () => undefined;
-  let fail: (error: unknown) => void = () => undefined;
-  const finished = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
-  const limitReached = (): boolean => options.limit !== undefined && progress.reinjected >= options.limit;
-  onReadToEnd(consumer, pending, finish);
-  consumer.on(consumer.events.CRASH, ({ payload }) => fail(payload.error));
-
-  const handleBatch = async (payload: EachBatchPayload): Promise<void> => {
-    const { batch } = payload;
-    const high = pending.get(batch.partition);
-    if (high === undefined || limitReached()) return;
-    const reinject: { key: string; value: Buffer }[] = [];
-    // Counted into `progress` only once committed: a failed batch is fetched and counted again.
-    const counts = { read: 0, matched: 0, reinjected: 0, unredrivable: 0 };
-    const room = options.limit === undefined ? Infinity : options.limit - progress.reinjected;
-    let through: number | undefined;
-    for (const message of batch.messages) {
-      const offset = Number(message.offset);
-      if (offset >= high || counts.reinjected >= room) break;
-      through = offset;
-      counts.read++;
-      if (message.value === null) continue;
-      let letter: DeadLetterValue;
-      try {
-        letter = await codecs.dlq.decode(message.value);
-      } catch (error) {
-        deps.logger.warn(
-          { err: error, partition: batch.partition, offset },
-          'undecodable dead letter skipped',
-        );
-        continue;
-      }
-      if (!matchesFilter(letter, options)) continue;
-      counts.matched++;
-      if (letter.request === null) {
-        counts.unredrivable++;
-        continue;
-      }
-      reinject.push({ key: letter.request.endpointId, value: codecs.ingest.encode(letter.request) });
-      counts.reinjected++;
-    }
-    if (through === undefined) return;
-    if (producer !== undefined) {
-      const transaction = await producer.transaction();
-      try {
-        if (reinject.length > 0) await transaction.send({ topic: topology.ingest, messages: reinject });
-        await transaction.sendOffsets({
-          consumerGroupId: group,
-          topics: [
-            {
-              topic: topology.dlq,
-              partitions: [{ partition: batch.partition, offset: String(through + 1) }],
-            },
-          ],
-        });
-        await transaction.commit();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        throw error;
-      }
-    }
-    progress.read += counts.read;
-    progress.matched += counts.matched;
-    progress.reinjected += counts.reinjected;
-    progress.unredrivable += counts.unredrivable;
-    report();
-    await payload.heartbeat();
-    if (limitReached()) finish();
-  };
-
+  const handledTable = new CompactedTable<DeadLetterHandledValue>(
+    kafka,
+    admin,
+    topology.dlqHandled,
+    codecs.dlqHandled,
+    logger.child({ component: 'dlq-handled' }),
+  );
   try {
-    await producer?.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topic: topology.dlq, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: handleBatch });
-    await finished;
+    if (producer !== undefined) {
+      await producer.connect();
+      await fence(producer);
+    }
+    await handledTable.start();
+    const ends = await admin.fetchTopicOffsets(topology.dlq);
+    const toRead = ends.reduce((sum, e) => sum + Number(e.high) - Number(e.low), 0);
+    const progress = { toRead, read: 0, matched: 0, alreadyHandled: 0, handled: 0, unredrivable: 0 };
+    const report = (): void => options.onProgress?.({ ...progress });
+    report();
+
+    let chunk: { partition: number; offset: string; letter: DeadLetterValue }[] = [];
+    const flush = async (): Promise<void> => {
+      if (chunk.length === 0) return;
+      const batch = chunk;
+      chunk = [];
+      if (producer !== undefined) await commitChunk(producer, deps, batch, action, options, now());
+      progress.handled += batch.length;
+      report();
+    };
+    const limitReached = (): boolean =>
+      options.limit !== undefined && progress.handled + chunk.length >= options.limit;
+    const abort = new AbortController();
+    await readDlq(kafka, admin, topology.dlq, codecs.dlq, {
+      signal: abort.signal,
+      onEntry: async (entry) => {
+        if (limitReached()) {
+          abort.abort();
+          return;
+        }
+        progress.read++;
+        const { letter } = entry;
+        if (letter === null || !matchesFilter(letter, options)) return;
+        if (handledTable.get(letterKey(entry.partition, entry.offset)) !== undefined) {
+          progress.alreadyHandled++;
+          return;
+        }
+        progress.matched++;
+        if (action === 'redriven' && letter.request === null) {
+          progress.unredrivable++;
+          return;
+        }
+        chunk.push({ partition: entry.partition, offset: entry.offset, letter });
+        if (chunk.length >= CHUNK) await flush();
+        if (limitReached()) abort.abort();
+      },
+    });
+    await flush();
     report();
     return { ...progress };
   } finally {
-    await consumer.disconnect();
-    await producer?.disconnect();
-    if (options.dryRun === true) await admin.deleteGroups([readGroup]).catch(() => undefined);
+    await handledTable.stop().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+}
+
+/** One transaction: the re-injections (redrive) and a DeadLetterHandled per letter. */
+async function commitChunk(
+  producer: Producer,
+  deps: RedriveDeps,
+  chunk: readonly { partition: number; offset: string; letter: DeadLetterValue }[],
+  action: DeadLetterHandledValue['action'],
+  options: ResolveOptions,
+  at: number,
+): Promise<void> {
+  const { topology, codecs } = deps;
+  const transaction = await producer.transaction();
+  try {
+    if (action === 'redriven') {
+      await transaction.send({
+        topic: topology.ingest,
+        messages: chunk.flatMap(({ letter }) =>
+          letter.request === null
+            ? []
+            : [{ key: letter.request.endpointId, value: codecs.ingest.encode(letter.request) }],
+        ),
+      });
+    }
+    await transaction.send({
+      topic: topology.dlqHandled,
+      messages: chunk.map(({ partition, offset, letter }) => ({
+        key: letterKey(partition, offset),
+        value: codecs.dlqHandled.encode({
+          partition,
+          offset: Number(offset),
+          deliveryId: letter.request?.deliveryId ?? null,
+          action,
+          at,
+          by: options.by ?? null,
+          note: options.note ?? null,
+        }),
+      })),
+    });
+    await transaction.commit();
+  } catch (error) {
+    await transaction.abort().catch(() => undefined);
+    throw new KretryError(
+      'KRETRY_KAFKA',
+      `Writing ${chunk.length} ${action} dead letter(s) failed; nothing of this chunk was written, run the command again: ${(error as Error).message}`,
+      { cause: error, retryable: true },
+    );
+  }
+}
+
+/** Every dead letter an operator handled, by `letterKey`; for `dlq stats`. */
+export async function readHandled(
+  deps: Pick<RedriveDeps, 'kafka' | 'admin' | 'topology' | 'codecs' | 'logger'>,
+): Promise<ReadonlyMap<string, DeadLetterHandledValue>> {
+  const table = new CompactedTable<DeadLetterHandledValue>(
+    deps.kafka,
+    deps.admin,
+    deps.topology.dlqHandled,
+    deps.codecs.dlqHandled,
+    deps.logger.child({ component: 'dlq-handled' }),
+  );
+  await table.start();
+  try {
+    const handled = new Map<string, DeadLetterHandledValue>();
+    for (const key of table.keys()) {
+      const value = table.get(key);
+      if (value !== undefined) handled.set(key, value);
+    }
+    return handled;
+  } finally {
+    await table.stop();
   }
 }

@@ -38,7 +38,6 @@ export function knownGroups(topology: Topology): Map<string, { group: string; to
   const entries: [string, { group: string; topic: string }][] = [
     ['dispatcher', { group: topology.dispatcherGroup, topic: topology.ingest }],
     ['projection', { group: topology.projectionGroup, topic: topology.attempts }],
-    ['redrive', { group: topology.redriveGroup, topic: topology.dlq }],
     ...topology.tiers.map((t): [string, { group: string; topic: string }] => [
       t.group.slice(topology.prefix.length),
       { group: t.group, topic: t.topic },

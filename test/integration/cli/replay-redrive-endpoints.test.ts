@@ -70,7 +70,30 @@ describe('kretry replay, redrive, endpoints', () => {
     expect(receiver.requestsTo('/b')).toHaveLength(1);
 
     const again = await runCli(['redrive', '--endpoint', 'rd-a'], env);
-    expect(again.stdout).toMatch(/re-injected 0/);
+    expect(again.stdout).toMatch(/re-injected 0; 2 matching already redriven or resolved, skipped/);
+
+    // Filters compose: the rd-a runs read past rd-b's dead letter without taking it, so a run for
+    // rd-b still finds it (a group offset, as before, would have moved past it for good).
+    const onlyB = await runCli(['redrive', '--delivery-id', b, '--dry-run', '--json'], env);
+    expect(jsonLines(onlyB.stdout)[0]).toMatchObject({ matched: 1, reinjected: 1, alreadyHandled: 0 });
+    const everything = await runCli(['redrive', '--dry-run', '--json'], env);
+    expect(jsonLines(everything.stdout)[0]).toMatchObject({ matched: 1, reinjected: 1, alreadyHandled: 2 });
+
+    // Resolved: recorded with who and why, never redriven, not open.
+    const resolved = await runCli(
+      ['dlq', 'resolve', '--delivery-id', b, '--by', 'alice', '--note', 'refunded by hand', '--json'],
+      env,
+    );
+    expect(resolved.code, resolved.stderr).toBe(0);
+    expect(jsonLines(resolved.stdout)[0]).toMatchObject({ resolved: 1, dryRun: false });
+    const afterResolve = await runCli(['redrive', '--endpoint', 'rd-b', '--json'], env);
+    expect(jsonLines(afterResolve.stdout)[0]).toMatchObject({ matched: 0, reinjected: 0, alreadyHandled: 1 });
+    expect(receiver.requestsTo('/b')).toHaveLength(1);
+    const stats = await runCli(['dlq', 'stats', '--json'], env);
+    expect(jsonLines(stats.stdout)[0]).toMatchObject({ total: 3, open: 0, redriven: 2, resolved: 1 });
+    const unfiltered = await runCli(['dlq', 'resolve', '--by', 'alice'], env);
+    expect(unfiltered.code).toBe(2);
+    expect(unfiltered.stderr).toMatch(/needs a filter/);
     const bad = await runCli(['redrive', '--reason', 'sleepy'], env);
     expect(bad.code).toBe(2);
   });

@@ -65,9 +65,9 @@ describe('410 → disabled → re-enabled → redriven', () => {
     await deps.admin.connect();
     try {
       const dry = await redrive(deps, { endpointId: 'ep-back', dryRun: true });
-      expect(dry).toMatchObject({ matched: 3, reinjected: 3 });
+      expect(dry).toMatchObject({ matched: 3, handled: 3 });
       const done = await redrive(deps, { endpointId: 'ep-back', reason: 'endpoint_disabled' });
-      expect(done).toMatchObject({ matched: 2, reinjected: 2, unredrivable: 0 });
+      expect(done).toMatchObject({ matched: 2, handled: 2, unredrivable: 0 });
       await waitFor(() => receiver.requestsTo('/gone').length === 3, { what: 'the redriven deliveries' });
       const ids = receiver
         .requestsTo('/gone')
@@ -80,9 +80,9 @@ describe('410 → disabled → re-enabled → redriven', () => {
           whileDisabled.every((id) => values.some((a) => a.deliveryId === id && a.outcome === 'success')),
         'the redriven deliveries to succeed',
       );
-      // Its offsets were committed with the re-injections: a second run finds nothing new.
+      // Each re-injection was recorded on dlq-handled in its transaction: a second run finds nothing new.
       const again = await redrive(deps, { endpointId: 'ep-back', reason: 'endpoint_disabled' });
-      expect(again).toMatchObject({ read: 0, matched: 0, reinjected: 0 });
+      expect(again).toMatchObject({ matched: 0, handled: 0, alreadyHandled: 2 });
     } finally {
       await deps.admin.disconnect();
     }
