@@ -35,7 +35,10 @@ export function stackCommand(): Command {
   stack
     .command('down')
     .description('Stop the broker and registry that `stack up` started (by recorded pid, never by name).')
-    .option('--purge', 'also delete the broker data (topics and offsets) and the registry data (schemas); the jar cache is kept')
+    .option(
+      '--purge',
+      'also delete the broker data (topics and offsets) and the registry data (schemas); the jar cache is kept',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  kretry stack down\n  kretry stack down --purge   # start over with an empty broker and registry',
