@@ -93,3 +93,19 @@ export function toConfigChange(body: ConfigBody): ConfigChange {
     }),
   };
 }
+
+/** POST /dlq/resolve: who, why, and at least one filter (never the whole dlq by accident). */
+export const resolveBody = z
+  .object({
+    deliveryId: z.string().min(1).max(256).optional(),
+    endpointId: z.string().min(1).max(256).optional(),
+    reason: z
+      .enum(['permanent_failure', 'exhausted', 'endpoint_disabled', 'target_forbidden', 'invalid_record'])
+      .optional(),
+    by: z.string().min(1, 'must not be empty').max(256),
+    note: z.string().max(2000).optional(),
+  })
+  .strict()
+  .refine((b) => b.deliveryId !== undefined || b.endpointId !== undefined || b.reason !== undefined, {
+    message: 'needs a filter: deliveryId, endpointId or reason',
+  });

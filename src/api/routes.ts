@@ -6,7 +6,8 @@ import type { EndpointConfigValue } from '../kafka/records.js';
 import type { EndpointCommands } from '../operator/endpoint-commands.js';
 import { packageRoot } from '../package-root.js';
 import { ApiError, parse, type Route } from './http.js';
-import { configBody, endpointIdParam, listQuery, toConfigChange } from './requests.js';
+import type { z } from 'zod';
+import { configBody, endpointIdParam, listQuery, resolveBody, toConfigChange } from './requests.js';
 import { endpointDetail, endpointSummary, stateOf } from './views.js';
 
 export interface Table<V> {
@@ -24,6 +25,10 @@ export interface AdminApiDeps {
   readonly engineTiersMs: readonly number[];
   /** Why the engine is not ready (a crashed consumer, a lane stuck reopening); empty when it is. */
   readonly engineProblems: () => string[];
+  /** Marks dead letters handled (operator/redrive.ts, `resolve`). */
+  readonly resolveDeadLetters: (
+    request: z.output<typeof resolveBody>,
+  ) => Promise<{ resolved: number; alreadyHandled: number; matched: number }>;
 }
 
 export function openApiPath(): string {
@@ -114,6 +119,15 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
         const id = idOf(params);
         await commands.resetCircuit(id);
         return detail(id);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/dlq/resolve',
+      auth: true,
+      handler: async ({ body }) => {
+        const request = parse(resolveBody, await body(), 'body');
+        return { status: 200, body: await deps.resolveDeadLetters(request) };
       },
     },
     {

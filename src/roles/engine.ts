@@ -22,6 +22,7 @@ import type { EndpointHealthValue } from '../kafka/health-record.js';
 import type { EndpointConfigValue } from '../kafka/records.js';
 import { DlqCounter } from '../api/dlq-counter.js';
 import { EndpointCommands } from '../operator/endpoint-commands.js';
+import { resolve } from '../operator/redrive.js';
 import { adminRoutes } from '../api/routes.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { collectStats, consumedTopics, emptyStateCounts } from '../api/stats.js';
@@ -285,6 +286,13 @@ async function startApi(
       registry: metrics.registry,
       engineTiersMs: config.tiers,
       engineProblems,
+      resolveDeadLetters: async (request) => {
+        const result = await resolve(
+          { kafka, admin, topology: names, codecs, logger: log },
+          { ...request, note: request.note },
+        );
+        return { resolved: result.handled, alreadyHandled: result.alreadyHandled, matched: result.matched };
+      },
       stats: () =>
         collectStats({
           admin,

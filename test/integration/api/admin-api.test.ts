@@ -179,6 +179,20 @@ describe('admin API', () => {
     const reset = await call('POST', '/endpoints/ep-switch/circuit/reset');
     expect(reset.status).toBe(200);
     expect(reset.body).toMatchObject({ state: 'closed', config: { circuitResetAt: aString } });
+
+    // The dead letter from while it was disabled: resolved once, with who and why; never twice.
+    const noFilter = await call('POST', '/dlq/resolve', { body: { by: 'ops' } });
+    expect(noFilter.status).toBe(400);
+    expect(noFilter.body).toMatchObject({ error: expect.stringMatching(/needs a filter/) as unknown });
+    const noBy = await call('POST', '/dlq/resolve', { body: { deliveryId: off } });
+    expect(noBy.status).toBe(400);
+    const resolved = await call('POST', '/dlq/resolve', {
+      body: { deliveryId: off, by: 'ops', note: 'sent by hand' },
+    });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toEqual({ resolved: 1, alreadyHandled: 0, matched: 1 });
+    const again = await call('POST', '/dlq/resolve', { body: { deliveryId: off, by: 'ops' } });
+    expect(again.body).toEqual({ resolved: 0, alreadyHandled: 1, matched: 0 });
   });
 
   it('pages through endpoints and validates the query', async () => {

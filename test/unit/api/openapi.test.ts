@@ -19,6 +19,7 @@ const routes = adminRoutes({
   registry: new Registry(),
   engineTiersMs: [1000],
   engineProblems: () => [],
+  resolveDeadLetters: () => Promise.resolve({ resolved: 0, alreadyHandled: 0, matched: 0 }),
 });
 
 describe('openapi/openapi.json', () => {
