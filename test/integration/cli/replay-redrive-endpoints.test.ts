@@ -70,7 +70,7 @@ describe('kretry replay, redrive, endpoints', () => {
     expect(receiver.requestsTo('/b')).toHaveLength(1);
 
     const again = await runCli(['redrive', '--endpoint', 'rd-a'], env);
-    expect(again.stdout).toMatch(/re-injected 0; 2 matching already redriven or resolved, skipped/);
+    expect(again.stdout).toMatch(/re-injected 0 into \S+; 2 matching already redriven or resolved, skipped/);
 
     // Filters compose: the rd-a runs read past rd-b's dead letter without taking it, so a run for
     // rd-b still finds it (a group offset, as before, would have moved past it for good).
