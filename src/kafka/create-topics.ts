@@ -22,6 +22,12 @@ export interface CreateTopicsOptions {
 }
 
 const TOPIC_RESOURCE = 2; // kafkajs ConfigResourceTypes.TOPIC
+const CREATE_ATTEMPTS = 4;
+
+async function stillAbsent(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicSpec[]> {
+  const present = new Set(await admin.listTopics());
+  return specs.filter((spec) => !present.has(spec.name));
+}
 
 /**
  * Creates the missing topics and reports, without changing them, where existing ones differ from
@@ -38,21 +44,33 @@ export async function createTopics(
   if (missing.length > 0) {
     const brokers = (await admin.describeCluster()).brokers.length;
     const replicationFactor = options.replicationFactor ?? Math.min(3, brokers);
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({
-          topic: spec.name,
-          numPartitions: options.partitions,
-          replicationFactor,
-          configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    } catch (error) {
-      throw new KretryError('KRETRY_KAFKA', `Creating topics failed: ${(error as Error).message}`, {
-        cause: error,
-        retryable: true,
-      });
+    // A busy broker can answer the leader wait with UNKNOWN_TOPIC_OR_PARTITION (retriable) after
+    // kafkajs's own retries, although the topics are being created: ask again, for what is still
+    // missing only, before giving up (the chaos suite met this under load).
+    for (let attempt = 1; ; attempt++) {
+      const stillMissing = attempt === 1 ? missing : await stillAbsent(admin, missing);
+      if (stillMissing.length === 0) break;
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: stillMissing.map((spec) => ({
+            topic: spec.name,
+            numPartitions: options.partitions,
+            replicationFactor,
+            configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+          })),
+        });
+        break;
+      } catch (error) {
+        const retriable = (error as { retriable?: unknown }).retriable === true;
+        if (!retriable || attempt >= CREATE_ATTEMPTS) {
+          throw new KretryError('KRETRY_KAFKA', `Creating topics failed: ${(error as Error).message}`, {
+            cause: error,
+            retryable: true,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
   }
   return {
