@@ -9,7 +9,10 @@ const MAX_AGE_LIMIT_MS = 72 * 3_600_000;
 export const endpointIdParam = z
   .string()
   .min(1, 'must not be empty')
-  .max(256, 'must be at most 256 characters');
+  .max(256, 'must be at most 256 characters')
+  // Control characters in an id end up in logs, metric labels and terminal output.
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
 export const listQuery = z
   .object({

@@ -5,6 +5,7 @@ import type { EndpointHealthValue } from '../kafka/health-record.js';
 import type { EndpointConfigValue } from '../kafka/records.js';
 import type { EndpointCommands } from '../operator/endpoint-commands.js';
 import { packageRoot } from '../package-root.js';
+import { apiDocsRoutes } from './api-docs.js';
 import { ApiError, parse, type Route } from './http.js';
 import type { z } from 'zod';
 import { configBody, endpointIdParam, listQuery, resolveBody, toConfigChange } from './requests.js';
@@ -179,5 +180,6 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
         return { status: 200, body: openapi, contentType: 'application/json; charset=utf-8' };
       },
     },
+    ...apiDocsRoutes(),
   ];
 }
