@@ -35,7 +35,8 @@ export interface AuditInput {
   readonly attempts: readonly { deliveryId: string; attempt: number; outcome: string }[];
   /** One entry per dead letter: the delivery it names (undefined when it names none we can tell). */
   readonly deadLetters: readonly { deliveryId: string | undefined; reason: string }[];
-  readonly scheduled: readonly { deliveryId: string; attempt: number; tierIndex: number }[];
+  /** `steps`: outcomes in the record's history; a skip at the last tier repeats attempt and tier. */
+  readonly scheduled: readonly { deliveryId: string; attempt: number; tierIndex: number; steps?: number }[];
   readonly httpRequests: number;
   readonly stuckOnSigterm: number;
   readonly nonZeroExit: number;
@@ -46,6 +47,18 @@ export interface AuditInput {
 }
 
 /** Counts keys seen more than once. */
+/** What identifies one next step of one delivery on the tier topics. */
+export function scheduledKey(s: AuditInput['scheduled'][number]): string {
+  return `${s.deliveryId}#${s.attempt}#${s.tierIndex}#${s.steps ?? ''}`;
+}
+
+/** The keys that occur more than once. */
+export function repeatedKeys(keys: Iterable<string>): string[] {
+  const seen = new Map<string, number>();
+  for (const key of keys) seen.set(key, (seen.get(key) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([key]) => key);
+}
+
 function repeated(keys: Iterable<string>): number {
   const seen = new Map<string, number>();
   for (const key of keys) seen.set(key, (seen.get(key) ?? 0) + 1);
@@ -71,9 +84,10 @@ export function audit(input: AuditInput): ScenarioSummary {
     deadLettered: dead.size,
     lost: [...ours].filter((id) => !succeeded.has(id) && !dead.has(id)).length,
     deadLetteredTwice: repeated(deadIds),
-    // An open circuit moves a delivery on with the same attempt number, but always to a later
-    // step, so the step belongs to the key: the invariant is one next step per attempt outcome.
-    scheduledTwice: repeated(input.scheduled.map((s) => `${s.deliveryId}#${s.attempt}#${s.tierIndex}`)),
+    // An open circuit moves a delivery on with the same attempt number, to the next tier or, at
+    // the last tier, to the same one again; each skip adds an outcome to the history, so the number
+    // of outcomes belongs to the key: the invariant is one next step per outcome.
+    scheduledTwice: repeated(input.scheduled.map(scheduledKey)),
     extraHttpRequests: input.httpRequests - httpAttempts,
     stuckOnSigterm: input.stuckOnSigterm,
     nonZeroExit: input.nonZeroExit,

@@ -10,7 +10,7 @@ import type { DeadLetterValue } from '../src/kafka/records.js';
 import { topicSpecs, topology, type Topology } from '../src/kafka/topology.js';
 import { createRegistryClient } from '../src/kafka/value-codec.js';
 import { delay } from '../src/stack/processes.js';
-import { audit, type ScenarioSummary } from './audit.js';
+import { audit, repeatedKeys, scheduledKey, type ScenarioSummary } from './audit.js';
 import { Fleet } from './fleet.js';
 import { startReceiver } from './receiver-process.js';
 import type { Form, Scenario } from './scenarios.js';
@@ -235,7 +235,12 @@ async function auditTopics(
     })),
   );
   const scheduled = tiers.flatMap((t) =>
-    t.values.map((s) => ({ deliveryId: s.request.deliveryId, attempt: s.attempt, tierIndex: s.tierIndex })),
+    t.values.map((s) => ({
+      deliveryId: s.request.deliveryId,
+      attempt: s.attempt,
+      tierIndex: s.tierIndex,
+      steps: s.history.length,
+    })),
   );
   const summary = audit({
     ...facts,
@@ -244,6 +249,23 @@ async function auditTopics(
     scheduled,
     auditComplete: [attempts, dlq, ...tiers].every((t) => t.complete && t.undecodable === 0),
   });
+  // A double: the whole story of the first few deliveries it hit, to find the process that did it.
+  const doubled = new Set([
+    ...repeatedKeys(scheduled.map(scheduledKey)).map((key) => key.split('#')[0] ?? ''),
+    ...repeatedKeys(deadLetters.flatMap((d) => (d.deliveryId === undefined ? [] : [d.deliveryId]))),
+  ]);
+  for (const id of [...doubled].slice(0, 5)) {
+    const tried = attempts.values
+      .filter((a) => a.deliveryId === id)
+      .map((a) => `${a.attempt}:${a.outcome}@${a.tierIndex ?? 'ingest'}/${a.eventTime}`);
+    const steps = scheduled
+      .filter((s) => s.deliveryId === id)
+      .map((s) => `${s.attempt}@${s.tierIndex}#${s.steps}`);
+    const dead = deadLetters.filter((d) => d.deliveryId === id).map((d) => d.reason);
+    log(
+      `doubled ${id}: attempts [${tried.join(' ')}], scheduled [${steps.join(' ')}], dead [${dead.join(' ')}]`,
+    );
+  }
   if (summary.lost > 0) {
     const settled = new Set([
       ...attempts.values.filter((a) => a.outcome === 'success').map((a) => a.deliveryId),

@@ -79,6 +79,27 @@ describe('chaos audit', () => {
     expect(summary.extraHttpRequests).toBe(0);
   });
 
+  it('does not count a skip at the last tier, which repeats attempt and tier with one more outcome', () => {
+    const summary = audit({
+      ...base,
+      deliveryIds: ['a'],
+      scheduled: [
+        { deliveryId: 'a', attempt: 3, tierIndex: 2, steps: 2 },
+        { deliveryId: 'a', attempt: 3, tierIndex: 2, steps: 3 },
+      ],
+    });
+    expect(summary.scheduledTwice).toBe(0);
+    const doubled = audit({
+      ...base,
+      deliveryIds: ['a'],
+      scheduled: [
+        { deliveryId: 'a', attempt: 3, tierIndex: 2, steps: 2 },
+        { deliveryId: 'a', attempt: 3, tierIndex: 2, steps: 2 },
+      ],
+    });
+    expect(doubled.scheduledTwice).toBe(1);
+  });
+
   it('is clean when every invariant is zero, whatever the extra requests', () => {
     const summary = audit({
       ...base,
