@@ -71,9 +71,11 @@ export async function readTopic<T>(
   const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const pending = new Map<number, number>();
   for (const o of offsets) if (Number(o.high) > Number(o.low)) pending.set(o.partition, Number(o.high));
-  const values: T[] = [];
+  // By position: kafkajs may hand a record over again (a batch retried after an error, a rejoin),
+  // and a record counted twice here would read as a delivery dead-lettered or scheduled twice.
+  const byPosition = new Map<string, T>();
   let undecodable = 0;
-  if (pending.size === 0) return { values, undecodable, complete: true };
+  if (pending.size === 0) return { values: [], undecodable, complete: true };
 
   const consumer = kafka.consumer({
     groupId: `chaos-audit-${randomUUID()}`,
@@ -86,10 +88,11 @@ export async function readTopic<T>(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (message.value === null) return;
+      eachMessage: async ({ partition, message }) => {
+        const position = `${partition}@${message.offset}`;
+        if (message.value === null || byPosition.has(position)) return;
         try {
-          values.push(await codec.decode(message.value));
+          byPosition.set(position, await codec.decode(message.value));
         } catch {
           undecodable++;
         }
@@ -101,7 +104,7 @@ export async function readTopic<T>(
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
     ]);
     clearTimeout(timer);
-    return { values, undecodable, complete };
+    return { values: [...byPosition.values()], undecodable, complete };
   } finally {
     await consumer.disconnect();
   }
