@@ -37,8 +37,11 @@ const BATCH = 500;
 type Input = { readonly where: string; readonly value: unknown };
 
 function fromFlags(flags: SendFlags): Input {
-  if (flags.endpoint === undefined || flags.url === undefined) {
-    throw new KretryError('KRETRY_USAGE', 'give --endpoint and --url (or --file, or JSON lines on stdin)');
+  if (flags.endpoint === undefined) {
+    throw new KretryError(
+      'KRETRY_USAGE',
+      "give --endpoint (and --url, or set the endpoint's url), or --file, or JSON lines on stdin",
+    );
   }
   const headers = Object.fromEntries(
     flags.header.map((h) => {
@@ -60,7 +63,7 @@ function fromFlags(flags: SendFlags): Input {
     where: 'flags',
     value: {
       endpointId: flags.endpoint,
-      url: flags.url,
+      ...(flags.url !== undefined && { url: flags.url }),
       ...(flags.id !== undefined && { deliveryId: flags.id }),
       ...(flags.method !== undefined && { method: flags.method }),
       ...(flags.contentType !== undefined && { contentType: flags.contentType }),
@@ -120,7 +123,7 @@ export function sendCommand(): Command {
       'Produce deliveries to the ingest topic: one from flags, many from --file (a JSON object, an array, or JSON lines), or JSON lines on stdin. Prints each deliveryId (its webhook-id).',
     )
     .option('-e, --endpoint <id>', 'endpoint id (the Kafka key)')
-    .option('-u, --url <url>', 'target URL')
+    .option('-u, --url <url>', "target URL (default: the endpoint's configured url)")
     .option('-d, --data <text>', 'request body (JSON unless --content-type says otherwise)')
     .option('--data-file <file>', 'read the request body from a file')
     .option(

@@ -20,7 +20,8 @@ export const deliveryInput = z
   .object({
     deliveryId: z.string().min(1).max(256).optional(),
     endpointId: z.string().min(1).max(256),
-    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    /** Absent: the endpoint's configured `url` (its EndpointConfig) at the time of each attempt. */
+    url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     method: z
       .string()
       .regex(/^[A-Z]+$/, 'must be an HTTP method in capitals, e.g. POST')
@@ -54,7 +55,7 @@ export function toDeliveryRequest(input: z.output<typeof deliveryInput>, now: nu
   return {
     deliveryId: input.deliveryId ?? `msg_${randomUUID().replaceAll('-', '')}`,
     endpointId: input.endpointId,
-    url: input.url,
+    url: input.url ?? '',
     method: input.method,
     headers: input.headers,
     body,

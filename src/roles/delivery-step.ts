@@ -95,7 +95,9 @@ export async function attemptAndRoute(
 
   // A probe stays in flight until its result is folded and reaches this process's table.
   if (view !== undefined && view.circuit !== 'closed') ctx.probes.start(request.endpointId, now);
-  const report: AttemptReport = await ctx.attempter.attempt(request.endpointId, request);
+  // A delivery without a url goes to the endpoint's configured one, as it is at this attempt.
+  const target = request.url === '' ? { ...request, url: settings?.url ?? '' } : request;
+  const report: AttemptReport = await ctx.attempter.attempt(request.endpointId, target);
   const outcome = classify(report.result, {
     ...ctx.classifyOptions,
     disableOn404: settings?.disableOn404 ?? ctx.classifyOptions.disableOn404,

@@ -195,6 +195,28 @@ describe('admin API', () => {
     expect(again.body).toEqual({ resolved: 0, alreadyHandled: 1, matched: 0 });
   });
 
+  it("sends a delivery without a url to the endpoint's configured url", async () => {
+    const put = await call('PUT', '/endpoints/ep-default/config', {
+      body: { url: receiver.url('/default') },
+    });
+    expect(put.status).toBe(200);
+    await waitFor(() => fx.engine?.endpointConfig('ep-default')?.url === receiver.url('/default'), {
+      what: "the workers' endpoints table to hold the url",
+    });
+    const id = await fx.send({ endpointId: 'ep-default', url: '' });
+    await waitFor(() => receiver.requestsTo('/default').length === 1, {
+      what: 'the delivery at the configured url',
+    });
+    expect(receiver.requestsTo('/default')[0]?.headers['webhook-id']).toBe(id);
+    // Without a configured url either, the attempt fails as an invalid URL: dead-lettered, not retried.
+    const lost = await fx.send({ endpointId: 'ep-nowhere', url: '' });
+    await dlq.until((values) => values.some((d) => d.request?.deliveryId === lost), 'the dead letter');
+    expect(dlq.values.find((d) => d.request?.deliveryId === lost)).toMatchObject({
+      reason: 'permanent_failure',
+      lastError: 'invalid_url',
+    });
+  });
+
   it('pages through endpoints and validates the query', async () => {
     for (const id of ['page-a', 'page-b', 'page-c']) {
       expect((await call('PUT', `/endpoints/${id}/config`, { body: {} })).status).toBe(200);
