@@ -103,7 +103,14 @@ export async function startEngine(
         logger.child({ component: 'endpoints' }),
       )
     : undefined;
-  await Promise.all([endpointState?.start(), endpoints?.start()]);
+  // Loading the tables is awaited only after the projection has started. A process killed in the
+  // middle of a projection transaction leaves it open on endpoint-state, and a read_committed
+  // reader cannot read past it until it is aborted: by the projection lane that fences that
+  // partition's transactional id when it opens, or by the broker after the transaction timeout
+  // (60 s). Waiting for the tables first would wait for the timeout (the chaos suite's kill -9
+  // loop stalled on exactly this, silently).
+  const tablesLoaded = Promise.all([endpointState?.start(), endpoints?.start()]);
+  tablesLoaded.catch(() => undefined);
   const attempter = createHttpAttempter({
     attemptTimeoutMs: config.attemptTimeout,
     maxBodyBytes: config.maxBodyBytes,
@@ -164,6 +171,7 @@ export async function startEngine(
   if (roles.includes('tiers')) {
     workers.push(...tierWorkers({ ...deps, limit: new ConcurrencyLimit(config.concurrency) }));
   }
+  const projectionFrom = workers.length;
   if (roles.includes('projection')) {
     workers.push(
       projectionRole({
@@ -181,6 +189,14 @@ export async function startEngine(
       }),
     );
   }
+  const projectionWorkers = workers.slice(projectionFrom);
+  await Promise.all(projectionWorkers.map((w) => w.start()));
+  try {
+    await tablesLoaded;
+  } catch (error) {
+    await Promise.all(projectionWorkers.map((w) => w.stop(0)));
+    throw error;
+  }
   let started = false;
   let api: { server: ApiServer; commands: EndpointCommands; dlq: DlqCounter } | undefined;
   if (withApi && endpointState !== undefined && endpoints !== undefined) {
@@ -190,7 +206,7 @@ export async function startEngine(
       () => (started ? status.problems() : ['starting']),
     );
   }
-  await Promise.all(workers.map((w) => w.start()));
+  await Promise.all(workers.filter((w) => !projectionWorkers.includes(w)).map((w) => w.start()));
   started = true;
   logger.info(
     { roles, brokers: config.brokers, topics: names.ingest, api: api?.server.url },
