@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { packageRoot } from '../src/package-root.js';
-import { delay } from '../src/stack/processes.js';
+import { anyFreePort, delay } from '../src/stack/processes.js';
 
 export interface Exit {
   readonly code: number | null;
@@ -35,7 +34,7 @@ export class EngineProcess {
   }
 
   static async spawn(name: string, env: Record<string, string>, logFile: string): Promise<EngineProcess> {
-    const apiPort = await freePort();
+    const apiPort = await anyFreePort();
     const log = openSync(logFile, 'a');
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
@@ -111,19 +110,4 @@ function baseEnv(): Record<string, string> {
   for (const [name, value] of Object.entries(process.env))
     if (!name.startsWith('KRETRY_') && value !== undefined) env[name] = value;
   return env;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }

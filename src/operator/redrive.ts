@@ -99,7 +99,7 @@ async function handleDeadLetters(
   options: ResolveOptions,
   action: DeadLetterHandledValue['action'],
 ): Promise<HandleProgress> {
-  const { kafka, admin, topology, codecs, logger } = deps;
+  const { kafka, admin, topology, codecs } = deps;
   const now = deps.now ?? Date.now;
   // Fence first, then read what was handled: an earlier run still writing is cut off before the
   // read, so nothing it commits can be missed here and handled twice.
@@ -112,13 +112,7 @@ async function handleDeadLetters(
           maxInFlightRequests: 1,
           createPartitioner: PARTITIONER,
         });
-  const handledTable = new CompactedTable<DeadLetterHandledValue>(
-    kafka,
-    admin,
-    topology.dlqHandled,
-    codecs.dlqHandled,
-    logger.child({ component: 'dlq-handled' }),
-  );
+  const handledTable = dlqHandledTable(deps);
   try {
     if (producer !== undefined) {
       await producer.connect();
@@ -228,13 +222,7 @@ async function commitChunk(
 export async function readHandled(
   deps: Pick<RedriveDeps, 'kafka' | 'admin' | 'topology' | 'codecs' | 'logger'>,
 ): Promise<ReadonlyMap<string, DeadLetterHandledValue>> {
-  const table = new CompactedTable<DeadLetterHandledValue>(
-    deps.kafka,
-    deps.admin,
-    deps.topology.dlqHandled,
-    deps.codecs.dlqHandled,
-    deps.logger.child({ component: 'dlq-handled' }),
-  );
+  const table = dlqHandledTable(deps);
   await table.start();
   try {
     const handled = new Map<string, DeadLetterHandledValue>();
@@ -246,4 +234,16 @@ export async function readHandled(
   } finally {
     await table.stop();
   }
+}
+
+function dlqHandledTable(
+  deps: Pick<RedriveDeps, 'kafka' | 'admin' | 'topology' | 'codecs' | 'logger'>,
+): CompactedTable<DeadLetterHandledValue> {
+  return new CompactedTable<DeadLetterHandledValue>(
+    deps.kafka,
+    deps.admin,
+    deps.topology.dlqHandled,
+    deps.codecs.dlqHandled,
+    deps.logger.child({ component: 'dlq-handled' }),
+  );
 }

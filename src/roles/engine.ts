@@ -303,10 +303,7 @@ async function startApi(
       engineTiersMs: config.tiers,
       engineProblems,
       resolveDeadLetters: async (request) => {
-        const result = await resolve(
-          { kafka, admin, topology: names, codecs, logger: log },
-          { ...request, note: request.note },
-        );
+        const result = await resolve({ kafka, admin, topology: names, codecs, logger: log }, request);
         return { resolved: result.handled, alreadyHandled: result.alreadyHandled, matched: result.matched };
       },
       stats: () =>

@@ -88,6 +88,22 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** True when nothing listens on host:port, so a process of ours can bind it. */
+/** A port the OS says is free on 127.0.0.1 now (it picks one for a listen on port 0). */
+export function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
 export function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();

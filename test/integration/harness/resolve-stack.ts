@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { processEnv } from '../../../src/config/env.js';
 import { stackOptionsFrom } from '../../../src/config/stack-options.js';
 import { stackDown, stackUp } from '../../../src/stack/stack.js';
+import { anyFreePort } from '../../../src/stack/processes.js';
 
 export type StackSource = 'environment' | 'testcontainers' | 'local';
 
@@ -105,7 +105,7 @@ async function startLocalStack(keep: boolean): Promise<ResolvedStack> {
 async function startWithTestcontainers(): Promise<ResolvedStack> {
   const { GenericContainer, Wait } = await import('testcontainers');
   // The broker advertises the address clients use, so it listens on the same port inside and out.
-  const port = await freePort();
+  const port = await anyFreePort();
   log(`starting apache/kafka and apicurio-registry with Testcontainers (broker on localhost:${port})`);
   const kafka = await new GenericContainer('apache/kafka:4.1.1')
     .withExposedPorts({ container: port, host: port })
@@ -138,19 +138,4 @@ async function startWithTestcontainers(): Promise<ResolvedStack> {
       await kafka.stop();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }

@@ -9,18 +9,13 @@ import type { DeliveryRequestValue } from '../../../src/kafka/records.js';
 import { schema } from '../../../src/kafka/schemas.js';
 import { createRegistryClient, registerValueCodec } from '../../../src/kafka/value-codec.js';
 import { stackLayout } from '../../../src/stack/layout.js';
-import { portIsFree, runningPid, startDetached, stopProcess } from '../../../src/stack/processes.js';
+import { anyFreePort, runningPid, startDetached, stopProcess } from '../../../src/stack/processes.js';
 import { registryAnswers } from '../../../src/stack/readiness.js';
 import { registryHealthUrl, registryProcess, registryStartArgs } from '../../../src/stack/registry-node.js';
 import { APICURIO_VERSION } from '../../../src/stack/versions.js';
 import { waitFor } from '../harness/context.js';
 
 const cached = stackLayout(stackOptionsFrom(processEnv()));
-
-async function freePort(from: number): Promise<number> {
-  for (let port = from; port < from + 200; port++) if (await portIsFree('127.0.0.1', port)) return port;
-  throw new Error(`no free port from ${from}`);
-}
 
 /**
  * The registry exactly as `stack up` starts it (same arguments, from the same cached jar), but in
@@ -39,7 +34,7 @@ describe.runIf(inject('kretryStackSource') === 'local' && existsSync(cached.regi
 
     it('keeps its schemas across a kill -9 and a restart: records written before decode after', async () => {
       home = await mkdtemp(join(tmpdir(), 'kretry-registry-'));
-      const layout = stackLayout({ ...cached.options, home, registryPort: await freePort(38_100) });
+      const layout = stackLayout({ ...cached.options, home, registryPort: await anyFreePort() });
       await symlink(cached.registryHome, join(home, `apicurio-registry-${APICURIO_VERSION}`));
       await mkdir(layout.runDir, { recursive: true });
       const start = async (): Promise<void> => {
