@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { cidrList } from './cidr.js';
 
 /** Error code set on a connection refused because of where it would go. */
 export const TARGET_FORBIDDEN = 'KRETRY_TARGET_FORBIDDEN';
@@ -47,22 +48,13 @@ function forbiddenRanges(): BlockList {
   return list;
 }
 
-function allowList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [net = '', prefix = ''] = cidr.split('/');
-    list.addSubnet(net, Number(prefix), isIP(net) === 6 ? 'ipv6' : 'ipv4');
-  }
-  return list;
-}
-
 export type AddressCheck = (address: string) => boolean;
 
 /** True when kretry may connect to the address under the policy. */
 export function addressCheck(policy: TargetPolicy): AddressCheck {
   if (policy.allowPrivateTargets) return () => true;
   const forbidden = forbiddenRanges();
-  const allowed = allowList(policy.allowedTargetCidrs);
+  const allowed = cidrList(policy.allowedTargetCidrs);
   return (address) => {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
     const ip = mapped ?? address;

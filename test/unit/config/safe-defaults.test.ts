@@ -65,7 +65,19 @@ describe('safe defaults', () => {
       );
     }
     expect(
-      loadConfig({ env: { KRETRY_ALLOWED_TARGET_CIDRS: '10.0.0.0/8,fd00::/8' } }).allowedTargetCidrs,
-    ).toEqual(['10.0.0.0/8', 'fd00::/8']);
+      loadConfig({ env: { KRETRY_ALLOWED_TARGET_CIDRS: '10.0.0.0/8,fd00::/8,::ffff:10.0.0.0/104' } })
+        .allowedTargetCidrs,
+    ).toEqual(['10.0.0.0/8', 'fd00::/8', '::ffff:10.0.0.0/104']);
+  });
+
+  it('lists each bad CIDR once, by value, among the good ones', () => {
+    const error = configError({
+      env: { KRETRY_ALLOWED_TARGET_CIDRS: '10.0.0.0/8, 999.0.0.0/99 ,fd00::/129' },
+    });
+    expect(error.code).toBe('KRETRY_CONFIG');
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  - allowedTargetCidrs (KRETRY_ALLOWED_TARGET_CIDRS): "999.0.0.0/99": 999.0.0.0 is not an IPv4 or IPv6 address',
+      '  - allowedTargetCidrs (KRETRY_ALLOWED_TARGET_CIDRS): "fd00::/129": prefix /129 is longer than an IPv6 address (0–128)',
+    ]);
   });
 });
