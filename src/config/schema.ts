@@ -93,8 +93,9 @@ export const configSchema = z
       )
       .prefault([]),
     /**
-     * Header names whose values are shown as `[redacted]` by `kretry dlq tail` (names containing
-     * "secret" or "token" always are); dead letters keep them for redrive.
+     * Header names whose values `kretry dlq tail --json` shows as `[redacted]`. A list that is set
+     * replaces this one; names containing "secret" or "token" always are. Dead letters keep the
+     * values, because redrive must send the request as it was.
      * @defaultValue `authorization,cookie,proxy-authorization,x-api-key`
      */
     redactHeaders: list
