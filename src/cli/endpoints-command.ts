@@ -225,7 +225,7 @@ Examples:
     .description(
       "Set an endpoint's configuration: URL, signing secrets, retry policy, disable-on-404. What is not given is kept.",
     )
-    .option('--url <url>', 'the URL of deliveries that carry none (a delivery\'s own url wins)')
+    .option('--url <url>', "the URL of deliveries that carry none (a delivery's own url wins)")
     .option(
       '--secret <secret>',
       'a signing secret, whsec_… or env:NAME (repeatable, newest first; replaces the list)',
