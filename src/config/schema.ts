@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
+import { parseCidr } from '../delivery/cidr.js';
 import { DEFAULT_REDACTED_HEADERS } from '../domain/redact-headers.js';
 
 /** A comma-separated string (env) or a list (config file). */
@@ -34,8 +35,6 @@ const int = (min: number, max: number): z.ZodType<number, unknown> =>
 
 export const ROLES = ['dispatcher', 'tiers', 'projection', 'api'] as const;
 export type Role = (typeof ROLES)[number];
-
-const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-f:]+\/\d{1,3})$/i;
 
 /**
  * The one configuration schema. Sources, lowest first: these defaults, a JSON config file,
@@ -83,17 +82,20 @@ export const configSchema = z
     /** CIDRs allowed even though private. @defaultValue none */
     allowedTargetCidrs: list
       .pipe(
-        z.array(
-          z
-            .string()
-            .regex(CIDR, 'must be a CIDR such as 10.0.0.0/8')
-            .refine(isValidCidr, 'must be a CIDR with a real address and a prefix length that fits it'),
-        ),
+        // Checked here, by the parser the target guard uses, so a bad entry stops the load with
+        // this key's name instead of a RangeError from node:net when the dispatcher starts.
+        z.array(z.string()).superRefine((cidrs, ctx) => {
+          for (const cidr of cidrs) {
+            const parsed = parseCidr(cidr);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+          }
+        }),
       )
       .prefault([]),
     /**
-     * Header names whose values are shown as `[redacted]` by `kretry dlq tail` (names containing
-     * "secret" or "token" always are); dead letters keep them for redrive.
+     * Header names whose values `kretry dlq tail --json` shows as `[redacted]`. A list that is set
+     * replaces this one; names containing "secret" or "token" always are. Dead letters keep the
+     * values, because redrive must send the request as it was.
      * @defaultValue `authorization,cookie,proxy-authorization,x-api-key`
      */
     redactHeaders: list
@@ -168,15 +170,6 @@ export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (bare === 'localhost' || bare === '::1') return true;
   return isIP(bare) === 4 && bare.startsWith('127.');
-}
-
-/** A CIDR node:net can use: a valid IPv4 or IPv6 address and a prefix length within its family. */
-function isValidCidr(cidr: string): boolean {
-  const [address = '', prefix = ''] = cidr.split('/');
-  const family = isIP(address);
-  const bits = Number(prefix);
-  if (family === 0 || !Number.isInteger(bits) || bits < 0) return false;
-  return bits <= (family === 4 ? 32 : 128);
 }
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
+import { cidrList } from './cidr.js';
 
 /** Error code set on a connection refused because of where it would go. */
 export const TARGET_FORBIDDEN = 'KRETRY_TARGET_FORBIDDEN';
@@ -32,9 +33,11 @@ function forbiddenRanges(): BlockList {
     // IPv4-compatible (::a.b.c.d, deprecated), which also covers :: and ::1: some stacks still
     // route them to the embedded IPv4 address.
     ['::', 96],
-    // NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::): translated or tunnelled to an IPv4
-    // address the gateway reaches, private ones included.
+    // NAT64 (64:ff9b::a.b.c.d, RFC 6052), its local-use prefix (RFC 8215) and 6to4
+    // (2002:aabb:ccdd::, RFC 3056): translated or tunnelled to an IPv4 address the gateway
+    // reaches, private ones included.
     ['64:ff9b::', 96],
+    ['64:ff9b:1::', 48],
     ['2002::', 16],
     ['fc00::', 7],
     ['fe80::', 10],
@@ -47,23 +50,17 @@ function forbiddenRanges(): BlockList {
   return list;
 }
 
-function allowList(cidrs: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [net = '', prefix = ''] = cidr.split('/');
-    list.addSubnet(net, Number(prefix), isIP(net) === 6 ? 'ipv6' : 'ipv4');
-  }
-  return list;
-}
-
 export type AddressCheck = (address: string) => boolean;
 
 /** True when kretry may connect to the address under the policy. */
 export function addressCheck(policy: TargetPolicy): AddressCheck {
   if (policy.allowPrivateTargets) return () => true;
   const forbidden = forbiddenRanges();
-  const allowed = allowList(policy.allowedTargetCidrs);
+  const allowed = cidrList(policy.allowedTargetCidrs);
   return (address) => {
+    // IPv4-mapped addresses (::ffff:a.b.c.d) are checked as the IPv4 address they carry. Node's
+    // BlockList also matches the hex form (::ffff:7f00:1, which is how WHATWG URL writes
+    // http://[::ffff:127.0.0.1]/) against IPv4 rules; the unit tests hold both forms to that.
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
     const ip = mapped ?? address;
     const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';

@@ -33,4 +33,13 @@ describe('redactHeaders', () => {
     expect(shown['x-refresh-token']).toBe(REDACTED);
     expect(stored['X-Tenant']).toBe('t1');
   });
+
+  it('hides secret and token names even with an empty list, empty values included', () => {
+    expect(redactHeaders({ 'X-Webhook-Token': 'v', 'x-secret-key': '', Accept: '*/*' }, [])).toEqual({
+      'X-Webhook-Token': REDACTED,
+      'x-secret-key': REDACTED,
+      Accept: '*/*',
+    });
+    expect(redactHeaders({}, DEFAULT_REDACTED_HEADERS)).toEqual({});
+  });
 });
