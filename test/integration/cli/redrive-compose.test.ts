@@ -4,7 +4,10 @@ import type {
   DeadLetterHandledValue,
   DeadLetterValue,
 } from '../../../src/kafka/records.js';
+import { PARTITIONER } from '../../../src/kafka/kafka-client.js';
+import { letterKey } from '../../../src/operator/redrive.js';
 import { cliEnv, jsonLines, runCli } from '../harness/cli.js';
+import { testKafka } from '../harness/context.js';
 import { startEngineFixture, type EngineFixture, type TopicReader } from '../harness/engine-fixture.js';
 import { TestReceiver } from '../harness/receiver.js';
 
@@ -198,5 +201,64 @@ describe('redrive composes; dlq resolve', () => {
     const table = await runCli(['dlq', 'stats'], env);
     expect(table.stdout).toMatch(/7 dead letter\(s\) in .*: 1 open, 4 redriven, 2 resolved/);
     expect([sent('c2'), sent('d1'), sent('e1')]).toEqual([1, 1, 1]);
+  });
+  it('a mark left by an earlier dlq topic of the same name does not hide the letter now at its place', async () => {
+    for (const [name, endpointId] of [
+      ['f1', 'cmp-f'],
+      ['g1', 'cmp-g'],
+    ] as const) {
+      receiver.script(path(name), [{ status: 400 }, { status: 200 }]);
+      ids.set(name, await fx.send({ endpointId, url: receiver.url(path(name)) }));
+    }
+    await dlq.until(
+      (values) => ['f1', 'g1'].every((n) => values.some((d) => d.request?.deliveryId === idOf(n))),
+      'the f1 and g1 dead letters',
+    );
+    const coordinates = async (name: string) => {
+      const tail = await runCli(['dlq', 'tail', '--delivery-id', idOf(name), '--json'], env);
+      const [entry] = jsonLines<{ partition: number; offset: string; deadAt: string }>(tail.stdout);
+      if (entry === undefined) throw new Error(`dlq tail did not show ${name}`);
+      return { partition: entry.partition, offset: Number(entry.offset), deadAt: Date.parse(entry.deadAt) };
+    };
+    // Marks at f1's and g1's coordinates, as an earlier dlq topic's letters would have left them:
+    // f1's with another deadAt (it was some other letter), g1's from before marks recorded deadAt.
+    const f1 = await coordinates('f1');
+    const g1 = await coordinates('g1');
+    const mark = (at: { partition: number; offset: number }, deadAt: number | null) => ({
+      key: letterKey(at.partition, at.offset),
+      value: fx.codecs.dlqHandled.encode({
+        partition: at.partition,
+        offset: at.offset,
+        deliveryId: 'msg_of_an_earlier_topic',
+        action: 'resolved',
+        at: 0,
+        by: 'earlier',
+        note: null,
+        deadAt,
+      }),
+    });
+    const producer = testKafka().producer({ createPartitioner: PARTITIONER });
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: fx.topology.dlqHandled,
+        messages: [mark(f1, f1.deadAt - 60_000), mark(g1, null)],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+
+    expect(await redriveJson(['--endpoint', 'cmp-f'])).toMatchObject({
+      matched: 1,
+      alreadyHandled: 0,
+      reinjected: 1,
+    });
+    expect(await redriveJson(['--endpoint', 'cmp-g'])).toMatchObject({
+      matched: 0,
+      alreadyHandled: 1,
+      reinjected: 0,
+    });
+    await succeeded(['f1']);
+    expect([sent('f1'), sent('g1')]).toEqual([2, 1]);
   });
 });
