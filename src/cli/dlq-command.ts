@@ -6,7 +6,7 @@ import type { DeadLetterReason } from '../domain/route.js';
 import type { DeadLetterValue } from '../kafka/records.js';
 import { readDlq, type DlqEntry } from '../operator/dlq-reader.js';
 import type { DeadLetterHandledValue } from '../kafka/records.js';
-import { letterKey, matchesFilter, readHandled, resolve } from '../operator/redrive.js';
+import { markOf, matchesFilter, readHandled, resolve } from '../operator/redrive.js';
 import {
   EXIT_CODES_HELP,
   parseTime,
@@ -280,7 +280,7 @@ Examples:
                 stats,
                 entry.letter,
                 now,
-                handled.get(letterKey(entry.partition, entry.offset))?.action,
+                markOf(handled, entry.partition, entry.offset, entry.letter)?.action,
               );
           },
         });

@@ -71,6 +71,8 @@ export interface DeadLetterHandledValue {
   readonly at: number;
   readonly by: string | null;
   readonly note: string | null;
+  /** The handled letter's deadAt; null in marks written before kretry recorded it. */
+  readonly deadAt: number | null;
 }
 
 export interface PolicyOverrideValue {

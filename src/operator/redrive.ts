@@ -72,6 +72,24 @@ export function letterKey(partition: number, offset: string | number): string {
   return `${partition}:${offset}`;
 }
 
+/**
+ * The mark of the dead letter at (partition, offset), if it is this letter's. Coordinates are
+ * unique only within one life of the dlq topic: deleted and created again, its offsets start over,
+ * while `dlq-handled` keeps the marks of the letters that were there before. A mark whose deadAt
+ * differs from the letter's belongs to such an earlier letter; ignoring it keeps the new letter
+ * open instead of silently "already handled". (Marks written before deadAt was recorded apply.)
+ */
+export function markOf(
+  marks: { get(key: string): DeadLetterHandledValue | undefined },
+  partition: number,
+  offset: string | number,
+  letter: DeadLetterValue | null,
+): DeadLetterHandledValue | undefined {
+  const mark = marks.get(letterKey(partition, offset));
+  if (mark === undefined || letter === null || mark.deadAt === null) return mark;
+  return mark.deadAt === letter.deadAt ? mark : undefined;
+}
+
 /** Dead letters re-injected or resolved in one transaction. */
 const CHUNK = 200;
 
@@ -147,7 +165,7 @@ async function handleDeadLetters(
         progress.read++;
         const { letter } = entry;
         if (letter === null || !matchesFilter(letter, options)) return;
-        if (handledTable.get(letterKey(entry.partition, entry.offset)) !== undefined) {
+        if (markOf(handledTable, entry.partition, entry.offset, letter) !== undefined) {
           progress.alreadyHandled++;
           return;
         }
@@ -204,6 +222,7 @@ async function commitChunk(
           at,
           by: options.by ?? null,
           note: options.note ?? null,
+          deadAt: letter.deadAt,
         }),
       })),
     });
