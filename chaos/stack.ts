@@ -6,7 +6,7 @@ import { processEnv } from '../src/config/env.js';
 import { stackOptionsFrom } from '../src/config/stack-options.js';
 import { kafkaProcess } from '../src/stack/kafka-node.js';
 import { stackLayout, type StackLayout, type StackOptions } from '../src/stack/layout.js';
-import { delay, runningPid } from '../src/stack/processes.js';
+import { delay, runningPid, waitUntilExited } from '../src/stack/processes.js';
 import { stackDown, stackUp } from '../src/stack/stack.js';
 import { APICURIO_VERSION, KAFKA_VERSION } from '../src/stack/versions.js';
 
@@ -84,6 +84,7 @@ export async function startChaosStack(
       if (pid === undefined) throw new Error('chaos stack: the broker is not running');
       process.kill(pid, 'SIGKILL');
       while (runningPid(kafka) === pid) await delay(100);
+      await waitUntilExited(pid, 10_000); // until its ports are free: see waitUntilExited
     },
     async bringUp() {
       await stackUp(options, log);

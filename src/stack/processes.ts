@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
@@ -79,8 +79,40 @@ export async function stopProcess(process_: ManagedProcess, graceMs: number): Pr
   while (stillOurs() && Date.now() < deadline) await delay(200);
   if (stillOurs()) process.kill(pid, 'SIGKILL');
   while (stillOurs()) await delay(100);
+  await waitUntilExited(pid, 10_000);
   await rm(process_.pidFile, { force: true });
   return true;
+}
+
+/**
+ * Resolves once the process has let go of everything it held, its listening ports above all. An
+ * empty command line (what `runningPid` tests) is not enough: Linux drops a process's memory, and
+ * with it /proc/<pid>/cmdline, before it closes its files (exit_mm runs before exit_files in
+ * do_exit), and a JVM's main thread turns zombie while its other threads still exit and hold the
+ * shared file table. Measured after kill -9 of the registry, four times: the port stayed taken
+ * 20-35 ms after the command line was empty, three times with the main thread already in state Z.
+ * So the process counts as gone once /proc has no entry for it, or its main thread is a zombie with
+ * no other thread left; in four more runs the port was free every time that held.
+ */
+export async function waitUntilExited(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!hasExited(pid) && Date.now() < deadline) await delay(20);
+}
+
+function hasExited(pid: number): boolean {
+  if (!existsSync('/proc')) return !isAlive(pid); // macOS: a signal-0 probe is the best there is
+  let stat: string;
+  let threads: number;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    threads = readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return true; // no such process (any more)
+  }
+  // The state follows the command name, which is in parentheses and may itself hold ") ".
+  const close = stat.lastIndexOf(')');
+  const state = stat.slice(close + 2, close + 3);
+  return (state === 'Z' || state === 'X') && threads <= 1;
 }
 
 export function delay(ms: number): Promise<void> {

@@ -9,7 +9,13 @@ import type { DeliveryRequestValue } from '../../../src/kafka/records.js';
 import { schema } from '../../../src/kafka/schemas.js';
 import { createRegistryClient, registerValueCodec } from '../../../src/kafka/value-codec.js';
 import { stackLayout } from '../../../src/stack/layout.js';
-import { anyFreePort, runningPid, startDetached, stopProcess } from '../../../src/stack/processes.js';
+import {
+  anyFreePort,
+  runningPid,
+  startDetached,
+  stopProcess,
+  waitUntilExited,
+} from '../../../src/stack/processes.js';
 import { registryAnswers } from '../../../src/stack/readiness.js';
 import { registryHealthUrl, registryProcess, registryStartArgs } from '../../../src/stack/registry-node.js';
 import { APICURIO_VERSION } from '../../../src/stack/versions.js';
@@ -76,6 +82,8 @@ describe.runIf(inject('kretryStackSource') === 'local' && existsSync(cached.regi
       expect(pid).toBeDefined();
       process.kill(pid as number, 'SIGKILL');
       await waitFor(() => runningPid(registryProcess(layout)) === undefined, { what: 'the registry to die' });
+      // The command line goes before the listening port does; see waitUntilExited.
+      await waitUntilExited(pid as number, 10_000);
       await start();
 
       // A fresh client: nothing cached, every id is asked of the restarted registry.
