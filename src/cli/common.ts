@@ -35,8 +35,10 @@ export function withCommonOptions(command: Command): Command {
     .option('--tiers <list>', 'retry tiers, e.g. 2m,4m,8m (KRETRY_TIERS)');
 }
 
-export function configFrom(flags: CommonFlags & { roles?: string }): Config {
+/** `servesNothing` for commands that run no role: see `ConfigSources.servesNothing`. */
+export function configFrom(flags: CommonFlags & { roles?: string }, servesNothing = false): Config {
   return loadConfig({
+    servesNothing,
     env: processEnv(),
     file: flags.config,
     flags: {
@@ -67,7 +69,7 @@ export interface Deployment {
  * topics exist: an operator command on a deployment that was never started says so.
  */
 export async function connectDeployment(flags: CommonFlags): Promise<Deployment> {
-  const config = await connectedConfig(configFrom(flags), progress);
+  const config = await connectedConfig(configFrom(flags, true), progress);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const kafka = createKafka(config.brokers, logger);
   const admin = kafka.admin();

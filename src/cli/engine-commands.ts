@@ -43,7 +43,7 @@ export function topicsCommand(): Command {
       '\nExit codes: 0 all topics as specified, 1 drift found or failure, 2 usage.\n\nExamples:\n  kretry topics create\n  KRETRY_TIERS=1s,2s,4s kretry topics create --topic-prefix demo.',
     )
     .action(async (flags: CommonFlags & { json?: boolean }) => {
-      const config = await connectedConfig(configFrom(flags), progress);
+      const config = await connectedConfig(configFrom(flags, true), progress);
       if (!(await ensureTopics(config, flags.json === true))) process.exitCode = 1;
     });
   return topics;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KretryError } from '../errors.js';
-import { configSchema, ENV_NAMES, type Config } from './schema.js';
+import { apiExposureProblem, configSchema, ENV_NAMES, type Config } from './schema.js';
 
 export interface ConfigSources {
   /** The process environment; only `KRETRY_*` names are read. */
@@ -9,6 +9,11 @@ export interface ConfigSources {
   readonly file?: string | undefined;
   /** Command-line flags, already named as schema keys. */
   readonly flags?: Readonly<Record<string, unknown>>;
+  /**
+   * True for commands that run no role (dlq, endpoints, replay, topics): they skip the check that
+   * refuses an admin API on a non-loopback address without a token, as they serve none.
+   */
+  readonly servesNothing?: boolean;
 }
 
 /** Environment names read by other parts (the local stack, the test harness), not the engine. */
@@ -46,6 +51,9 @@ export function loadConfig(sources: ConfigSources): Config {
       problems.push(`  - ${name}: ${issue.message}`);
     }
   }
+  const exposure =
+    parsed.success && sources.servesNothing !== true ? apiExposureProblem(parsed.data) : undefined;
+  if (exposure !== undefined) problems.push(`  - apiHost (${ENV_NAMES.apiHost}): ${exposure}`);
   if (problems.length > 0 || !parsed.success) {
     throw new KretryError('KRETRY_CONFIG', `Invalid configuration:\n${problems.join('\n')}`);
   }

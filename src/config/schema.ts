@@ -152,18 +152,18 @@ export const configSchema = z
     /** @defaultValue `info` */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .strict()
-  .superRefine((config, ctx) => {
-    // The admin API changes endpoints and redrives deliveries: reachable from other hosts, it
-    // must not be open to anyone who can connect.
-    if (config.roles.includes('api') && config.apiToken === undefined && !isLoopbackHost(config.apiHost)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['apiHost'],
-        message: `${config.apiHost} is not a loopback address, so KRETRY_API_TOKEN must be set (or keep KRETRY_API_HOST on 127.0.0.1)`,
-      });
-    }
-  });
+  .strict();
+
+/**
+ * The admin API changes endpoints and redrives deliveries: reachable from other hosts, it must not
+ * be open to anyone who can connect. Only a process that serves it is refused (see `loadConfig`):
+ * an operator command on a host whose environment is the server's has nothing to expose.
+ */
+export function apiExposureProblem(config: Config): string | undefined {
+  if (!config.roles.includes('api') || config.apiToken !== undefined || isLoopbackHost(config.apiHost))
+    return undefined;
+  return `${config.apiHost} is not a loopback address, so KRETRY_API_TOKEN must be set (or keep KRETRY_API_HOST on 127.0.0.1)`;
+}
 
 /** Loopback: `localhost`, 127.0.0.0/8 or ::1. */
 export function isLoopbackHost(host: string): boolean {

@@ -42,14 +42,36 @@ export async function fence(producer: Producer): Promise<void> {
   await transaction.abort();
 }
 
+/**
+ * Broker error codes after which this producer can never commit again: another owner holds the
+ * partition. kafkajs 2.2.4 has no name for PRODUCER_FENCED (90, sent by brokers since Kafka 2.7):
+ * it arrives as type KAFKAJS_UNKNOWN_ERROR_CODE with code -99 and the real code only in its message
+ * ("Unknown error code 90", protocol/error.js), so that message is read too. Its retrier also
+ * wraps a non-retriable protocol error in KafkaJSNonRetriableError (no type, no code) with the
+ * original as `cause`, which is how fencing during a produce reaches us; so the causes count too.
+ */
+const FENCING_CODES: ReadonlySet<number> = new Set([
+  47, // INVALID_PRODUCER_EPOCH
+  53, // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+  90, // PRODUCER_FENCED
+]);
+
 /** Errors after which this producer can never commit again: another owner holds the partition. */
 export function isFenced(error: unknown): boolean {
-  const type = (error as { type?: unknown } | undefined)?.type;
-  return (
-    type === 'INVALID_PRODUCER_EPOCH' ||
-    type === 'PRODUCER_FENCED' ||
-    type === 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'
-  );
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if (FENCING_CODES.has(brokerCode(e))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function brokerCode(error: object): number {
+  const { code, type, message } = error as { code?: unknown; type?: unknown; message?: unknown };
+  if (type === 'KAFKAJS_UNKNOWN_ERROR_CODE' && typeof message === 'string') {
+    const named = /Unknown error code (-?\d+)/.exec(message);
+    if (named !== null) return Number(named[1]);
+  }
+  return typeof code === 'number' ? code : Number.NaN;
 }
 
 /** Connects a transactional producer and fences earlier holders of its id (see `fence`). */

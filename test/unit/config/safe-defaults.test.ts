@@ -51,6 +51,15 @@ describe('safe defaults', () => {
     ]);
   });
 
+  it('lets a command that serves nothing (dlq, endpoints, topics) load that configuration', () => {
+    const sources = { env: { KRETRY_API_HOST: '0.0.0.0' }, servesNothing: true };
+    expect(loadConfig(sources).apiHost).toBe('0.0.0.0');
+    // Every other key is still checked for it.
+    expect(() => loadConfig({ ...sources, env: { ...sources.env, KRETRY_TIERS: 'soon' } })).toThrow(
+      /KRETRY_TIERS/,
+    );
+  });
+
   it('knows loopback from the rest', () => {
     expect(['127.0.0.1', 'LOCALHOST', '::1'].map(isLoopbackHost)).toEqual([true, true, true]);
     expect(
