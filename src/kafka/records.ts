@@ -1,3 +1,4 @@
+import type { EndpointEvent } from '../domain/health/endpoint-events.js';
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import type { AttemptOutcome } from '../domain/attempt-outcome.js';
 import type { DeadLetterReason } from '../domain/route.js';
@@ -94,3 +95,6 @@ export interface EndpointConfigValue {
   readonly circuitResetAt: number | null;
   readonly updatedAt: number;
 }
+
+/** A change in an endpoint's health on the `endpoint-events` topic (schemas/EndpointEvent.avsc). */
+export type EndpointEventValue = EndpointEvent;

@@ -31,6 +31,7 @@ import { registerApiMetrics } from '../observability/api-metrics.js';
 import { resolveSecrets } from '../delivery/secret-refs.js';
 import { processEnv } from '../config/env.js';
 import { dispatcher } from './dispatcher.js';
+import { notifier } from './notifier.js';
 import { projection as projectionRole } from './projection.js';
 import { tierWorkers } from './tiers.js';
 
@@ -132,6 +133,7 @@ export async function startEngine(
       openForMs: config.breakerOpenFor,
       consecutiveFailures: config.breakerConsecutiveFailures,
     },
+    failingAfter: config.failingEventAfter,
   };
   const step: StepContext = {
     endpointState,
@@ -170,6 +172,20 @@ export async function startEngine(
   if (roles.includes('dispatcher')) workers.push(dispatcher(deps));
   if (roles.includes('tiers')) {
     workers.push(...tierWorkers({ ...deps, limit: new ConcurrencyLimit(config.concurrency) }));
+  }
+  if (roles.includes('notifier') && config.notifyUrl !== undefined) {
+    workers.push(
+      notifier({
+        ...deps,
+        topology: names,
+        codecs,
+        limit: new ConcurrencyLimit(config.concurrency),
+        metrics,
+        now,
+        url: config.notifyUrl,
+        endpointId: config.notifyEndpointId,
+      }),
+    );
   }
   const projectionFrom = workers.length;
   if (roles.includes('projection')) {
