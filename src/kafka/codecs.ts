@@ -27,18 +27,19 @@ export interface Codecs {
 
 /** Registers every value schema under its topic's subject (done at every start; idempotent). */
 export async function registerCodecs(registry: SchemaRegistry, topology: Topology): Promise<Codecs> {
-  const [ingest, dlq, attempts, endpointState, endpoints, dlqHandled, endpointEvents, ...tiers] = await Promise.all([
-    registerValueCodec<DeliveryRequestValue>(registry, topology.ingest, schema('DeliveryRequest')),
-    registerValueCodec<DeadLetterValue>(registry, topology.dlq, schema('DeadLetter')),
-    registerValueCodec<AttemptRecordedValue>(registry, topology.attempts, schema('AttemptRecorded')),
-    registerValueCodec<EndpointHealthValue>(registry, topology.endpointState, schema('EndpointHealth')),
-    registerValueCodec<EndpointConfigValue>(registry, topology.endpoints, schema('EndpointConfig')),
-    registerValueCodec<DeadLetterHandledValue>(registry, topology.dlqHandled, schema('DeadLetterHandled')),
-    registerValueCodec<EndpointEventValue>(registry, topology.endpointEvents, schema('EndpointEvent')),
-    ...topology.tiers.map((tier) =>
-      registerValueCodec<ScheduledAttemptValue>(registry, tier.topic, schema('ScheduledAttempt')),
-    ),
-  ]);
+  const [ingest, dlq, attempts, endpointState, endpoints, dlqHandled, endpointEvents, ...tiers] =
+    await Promise.all([
+      registerValueCodec<DeliveryRequestValue>(registry, topology.ingest, schema('DeliveryRequest')),
+      registerValueCodec<DeadLetterValue>(registry, topology.dlq, schema('DeadLetter')),
+      registerValueCodec<AttemptRecordedValue>(registry, topology.attempts, schema('AttemptRecorded')),
+      registerValueCodec<EndpointHealthValue>(registry, topology.endpointState, schema('EndpointHealth')),
+      registerValueCodec<EndpointConfigValue>(registry, topology.endpoints, schema('EndpointConfig')),
+      registerValueCodec<DeadLetterHandledValue>(registry, topology.dlqHandled, schema('DeadLetterHandled')),
+      registerValueCodec<EndpointEventValue>(registry, topology.endpointEvents, schema('EndpointEvent')),
+      ...topology.tiers.map((tier) =>
+        registerValueCodec<ScheduledAttemptValue>(registry, tier.topic, schema('ScheduledAttempt')),
+      ),
+    ]);
   return {
     ingest,
     dlq,

@@ -65,7 +65,9 @@ export function notifier(deps: NotifierDeps): PartitionProcessor<Input<EndpointE
         if (input.value.endpointId === deps.endpointId) return Promise.resolve(NOTHING);
         const request = notification(input.value, deps.endpointId, deps.url, deps.now());
         return Promise.resolve({
-          records: [{ topic: topology.ingest, key: request.endpointId, value: codecs.ingest.encode(request) }],
+          records: [
+            { topic: topology.ingest, key: request.endpointId, value: codecs.ingest.encode(request) },
+          ],
         });
       },
     },
