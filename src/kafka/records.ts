@@ -33,6 +33,8 @@ export interface ScheduledAttemptValue {
   readonly scheduledAt: number;
   readonly firstAttemptAt: number;
   readonly history: readonly AttemptSummaryValue[];
+  /** W3C traceparent of the delivery; null when nobody traced it. */
+  readonly traceparent: string | null;
 }
 
 export interface AttemptRecordedValue {

@@ -16,6 +16,8 @@ import type { EndpointHealthValue } from '../kafka/health-record.js';
 import { gate, gateView } from '../domain/health/gate.js';
 import { skipToNextTier } from '../domain/route.js';
 import type { ProbeTracker } from '../domain/health/probe-tracker.js';
+import type { Tracer } from '@opentelemetry/api';
+import { recordAttemptSpan } from '../observability/tracing.js';
 
 export interface StepContext {
   readonly topology: Topology;
@@ -33,6 +35,8 @@ export interface StepContext {
   readonly breakerOpenForMs: number;
   /** Endpoints with a probe whose result has not reached the gate yet: one probe at a time. */
   readonly probes: ProbeTracker;
+  /** Records each attempt as a span when spans are exported (observability/tracing.ts). */
+  readonly tracer?: Tracer | undefined;
 }
 
 /** Metric updates of one step, applied once its records commit (Processed.afterCommit). */
@@ -50,6 +54,8 @@ export interface Before {
   readonly firstAttemptAt: number | null;
   readonly history: readonly AttemptSummaryValue[];
   readonly dueAt: number | null;
+  /** The delivery's W3C traceparent so far (a producer's header, or the ScheduledAttempt's). */
+  readonly traceparent: string | null;
 }
 
 export const FIRST_ATTEMPT: Before = {
@@ -58,6 +64,7 @@ export const FIRST_ATTEMPT: Before = {
   firstAttemptAt: null,
   history: [],
   dueAt: null,
+  traceparent: null,
 };
 
 /**
@@ -126,13 +133,34 @@ export async function attemptAndRoute(
     decidedAt,
     ctx.random(),
   );
+  // Recorded now, not after the commit: the HTTP call happened even if its commit is redone.
+  const traceparent = recordAttemptSpan(ctx.tracer, {
+    traceparent: before.traceparent,
+    startedAt: report.startedAt,
+    endedAt: report.startedAt + report.latencyMs,
+    error: summary.errorClass,
+    attributes: {
+      'kretry.delivery.id': request.deliveryId,
+      'kretry.endpoint.id': request.endpointId,
+      'retry.attempt': before.attempt,
+      'retry.tier': tierLabel,
+      'retry.delay_ms': before.tierIndex < 0 ? 0 : (policy.tiersMs[tierSlot(policy, before.tierIndex)] ?? 0),
+      'retry.lateness_ms': before.dueAt === null ? 0 : Math.max(0, report.startedAt - before.dueAt),
+      ...(summary.status === null ? {} : { 'http.response.status_code': summary.status }),
+      'kretry.outcome': outcome.kind,
+      'kretry.next': decision.kind === 'dead-letter' ? `dead:${decision.reason}` : decision.kind,
+    },
+  });
   switch (decision.kind) {
     case 'done':
       effects.push(() => ctx.metrics.deliveries.inc({ result: 'delivered' }));
       return processed([recorded], effects);
     case 'schedule':
       return processed(
-        [recorded, scheduled(ctx, request, policy, decision, decidedAt, firstAttemptAt, history)],
+        [
+          recorded,
+          scheduled(ctx, request, policy, decision, decidedAt, firstAttemptAt, history, traceparent),
+        ],
         effects,
       );
     case 'dead-letter': {
@@ -161,6 +189,7 @@ function scheduled(
   scheduledAt: number,
   firstAttemptAt: number,
   history: readonly AttemptSummaryValue[],
+  traceparent: string | null,
 ): OutputRecord {
   const tier = tierTopicOf(ctx, policy, next.tierIndex);
   return {
@@ -174,6 +203,7 @@ function scheduled(
       scheduledAt,
       firstAttemptAt,
       history,
+      traceparent,
     }),
   };
 }
@@ -213,7 +243,7 @@ function skipped(
         );
   if (next.kind === 'schedule') {
     return processed(
-      [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history)],
+      [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history, before.traceparent)],
       effects,
     );
   }

@@ -32,6 +32,8 @@ import { resolveSecrets } from '../delivery/secret-refs.js';
 import { processEnv } from '../config/env.js';
 import { dispatcher } from './dispatcher.js';
 import { notifier } from './notifier.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startTracing } from '../observability/tracing.js';
 import { projection as projectionRole } from './projection.js';
 import { tierWorkers } from './tiers.js';
 
@@ -57,6 +59,8 @@ export interface EngineOptions {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly defaultMetrics?: boolean;
+  /** Receives every span instead of the OTLP exporter (tests; see observability/tracing.ts). */
+  readonly spanProcessor?: SpanProcessor;
 }
 
 export async function startEngine(
@@ -126,6 +130,7 @@ export async function startEngine(
     },
     now,
   });
+  const tracing = await startTracing(processEnv(), options.spanProcessor);
   const healthPolicy: HealthPolicy = {
     ...DEFAULT_HEALTH_POLICY,
     breaker: {
@@ -154,6 +159,7 @@ export async function startEngine(
     now,
     random: options.random ?? Math.random,
     metrics,
+    tracer: tracing.tracer,
   };
   const deps = {
     sessionTimeoutMs: config.sessionTimeout,
@@ -248,6 +254,7 @@ export async function startEngine(
         closing(endpoints?.stop(), 'endpoints table'),
         closing(api?.commands.stop(), 'endpoint commands'),
         closing(api?.dlq.stop(), 'dlq counter'),
+        closing(tracing.shutdown(), 'span exporter'),
       ]);
       await closing(admin.disconnect(), 'admin');
       logger.info('kretry stopped');
