@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { KretryError } from '../errors.js';
 import { Command, Option } from 'commander';
-import { redactHeaders } from '../domain/redact-headers.js';
+import { redactHeaders, redactUrl } from '../domain/redact-headers.js';
 import type { DeadLetterReason } from '../domain/route.js';
 import type { DeadLetterValue } from '../kafka/records.js';
 import { readDlq, type DlqEntry } from '../operator/dlq-reader.js';
@@ -56,7 +56,8 @@ function bodyPreview(body: Buffer, limit = 300): string {
 
 /**
  * A dead letter as JSON for scripts: bodies as text when they are text, base64 otherwise;
- * credential headers (KRETRY_REDACT_HEADERS) redacted.
+ * credential headers (KRETRY_REDACT_HEADERS) and URL credentials (password, key-like query
+ * parameters) redacted.
  */
 export function deadLetterJson(entry: DlqEntry, redacted: readonly string[]): Record<string, unknown> {
   const { letter } = entry;
@@ -78,7 +79,7 @@ export function deadLetterJson(entry: DlqEntry, redacted: readonly string[]): Re
         ? null
         : {
             method: request.method,
-            url: request.url,
+            url: redactUrl(request.url),
             headers: redactHeaders(request.headers, redacted),
             contentType: request.contentType,
             createdAt: iso(request.createdAt),
@@ -100,7 +101,7 @@ export function formatDeadLetter(entry: DlqEntry): string {
     `── ${r?.deliveryId ?? '(no request)'}  endpoint ${r?.endpointId ?? '-'}  ${letter.reason}  dead ${iso(letter.deadAt)}  (${where})`,
   ];
   if (r !== null) {
-    lines.push(`   request   ${r.method} ${r.url}  ${r.contentType}  created ${iso(r.createdAt)}`);
+    lines.push(`   request   ${r.method} ${redactUrl(r.url)}  ${r.contentType}  created ${iso(r.createdAt)}`);
     lines.push(`   body      ${bodyPreview(r.body)}`);
   } else if (letter.source !== null) {
     lines.push(`   source    ${letter.source.topic} ${letter.source.partition}@${letter.source.offset}`);
