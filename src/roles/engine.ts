@@ -303,7 +303,7 @@ async function startApi(
   registerApiMetrics({
     registry: metrics.registry,
     admin,
-    consumed: consumedTopics(names),
+    consumed: consumedTopics(names, config.notifyUrl !== undefined),
     endpointStates: stateCounts,
     failureRates: function* () {
       for (const health of endpointState.values()) {
@@ -336,6 +336,7 @@ async function startApi(
           dlqCounts: () => dlq.counts(),
           endpointStates: stateCounts,
           now,
+          notifies: config.notifyUrl !== undefined,
         }),
     }),
   });

@@ -105,6 +105,17 @@ describe('endpoint events and the notifier', () => {
     expect(new Set(notes.map((n) => n.headers['webhook-id'])).size).toBe(4);
   });
 
+  it("shows the notifier's lag in GET /stats and as kretry_consumer_lag", async () => {
+    await caughtUp(fx.topology.notifierGroup, fx.topology.endpointEvents, 'the notifier to catch up');
+    const stats = (await (await fetch(`${fx.engine?.apiUrl ?? ''}/stats`)).json()) as {
+      notifier?: { group: string; lag: number };
+    };
+    expect(stats.notifier?.group).toBe(fx.topology.notifierGroup);
+    expect(stats.notifier?.lag).toBeLessThanOrEqual(2); // commit markers only (see caughtUp)
+    const metrics = await (await fetch(`${fx.engine?.apiUrl ?? ''}/metrics`)).text();
+    expect(metrics).toContain(`kretry_consumer_lag{topic="${fx.topology.endpointEvents}"`);
+  });
+
   it('announces nothing again after a restart, nor after a reset that rebuilds health from the log', async () => {
     const config = fx.config;
     await fx.stopEngine();
