@@ -70,6 +70,20 @@ export async function commitLane<T, S>(
       }),
     );
     await open.commit();
+    // Debug: with `partition opened`, enough to replay who committed what (the chaos suite).
+    logger.debug(
+      {
+        topic,
+        partition: lane.partition,
+        offsets: offsets.length,
+        first: offsets[0],
+        last: offsets.at(-1),
+        commitPoint: window.commitPoint,
+        finishedAbove: window.finishedAbove.length,
+        records: records.length,
+      },
+      'committed',
+    );
     ledger.committedThrough(window, offsets.length);
     for (const f of finished) lane.pending.delete(f.offset);
     for (const f of finished) f.processed.afterCommit?.();

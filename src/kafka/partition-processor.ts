@@ -166,7 +166,7 @@ export class PartitionProcessor<T, S = undefined> {
       lane.clearTimers();
       lane.queue.clear();
       if (isLive(lane.state)) lane.move('draining');
-      else if (lane.state === 'opening') this.#close(lane);
+      else if (lane.state === 'opening') this.#close(lane, 'stopping');
       this.#setFetchPaused(lane, true);
     }
     const deadline = now() + deadlineMs;
@@ -186,7 +186,7 @@ export class PartitionProcessor<T, S = undefined> {
         'shutdown deadline reached; unfinished records will be attempted again by the next owner',
       );
     }
-    for (const lane of [...this.#lanes.values()]) this.#close(lane);
+    for (const lane of [...this.#lanes.values()]) this.#close(lane, 'stopped');
     this.#consumerLive = false;
     const consumer = this.#consumer;
     if (consumer !== undefined)
@@ -201,7 +201,7 @@ export class PartitionProcessor<T, S = undefined> {
   #onAssignment(assigned: readonly number[]): void {
     this.#assigned = new Set(assigned);
     for (const lane of [...this.#lanes.values()]) {
-      if (!this.#assigned.has(lane.partition)) this.#close(lane);
+      if (!this.#assigned.has(lane.partition)) this.#close(lane, 'revoked');
     }
     if (this.#stopping) return;
     for (const partition of assigned) {
@@ -217,6 +217,10 @@ export class PartitionProcessor<T, S = undefined> {
 
   /** Starts (or restarts) a lane's opening: the old producer goes, the new one fences it. */
   #reopen(partition: number, previous: Lane<T, S> | undefined): void {
+    this.#options.logger.debug(
+      { partition, after: previous === undefined ? 'open' : 'failure' },
+      'partition reopening',
+    );
     let lane = previous ?? this.#lanes.get(partition);
     if (lane === undefined || lane.state === 'closed') {
       lane = new Lane<T, S>(partition, (l, state) => this.#moved(l, state));
@@ -282,8 +286,9 @@ export class PartitionProcessor<T, S = undefined> {
     }
   }
 
-  #close(lane: Lane<T, S>): void {
+  #close(lane: Lane<T, S>, why: string): void {
     if (lane.state === 'closed') return;
+    this.#options.logger.debug({ partition: lane.partition, from: lane.state, why }, 'partition closed');
     lane.move('closed');
     const producer = lane.producer;
     lane.producer = undefined;
@@ -390,6 +395,10 @@ export class PartitionProcessor<T, S = undefined> {
         break;
       }
       lane.inFlight++;
+      this.#options.logger.debug(
+        { partition: lane.partition, offset: taken.offset, epoch: lane.epoch },
+        'processing',
+      );
       void this.#run(lane, lane.epoch, taken);
     }
     this.#setFetchPaused(lane, this.#wantsPause(lane));
@@ -449,7 +458,7 @@ export class PartitionProcessor<T, S = undefined> {
         break;
       case 'fenced':
         this.#options.logger.warn({ partition: lane.partition }, 'fenced by a new owner of the partition');
-        this.#close(lane);
+        this.#close(lane, 'fenced');
         // Still ours by the last assignment (this member came back from a stall and got it
         // again): open afresh, which fences whoever fenced us. Otherwise the rebalance that
         // follows a fence hands it over.
@@ -461,7 +470,7 @@ export class PartitionProcessor<T, S = undefined> {
         break;
       case 'failed':
         if (lane.state === 'draining') {
-          this.#close(lane);
+          this.#close(lane, 'commit failed while draining');
           break;
         }
         this.#options.status.reopened(this.#options.role, this.#options.topic);
