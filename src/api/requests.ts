@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { ENDPOINT_STATES } from '../domain/health/gate.js';
+import { RECORDED_DEAD_LETTER_REASONS } from '../domain/route.js';
 import type { ConfigChange } from '../operator/endpoint-commands.js';
 
 const MAX_AGE_LIMIT_MS = 72 * 3_600_000;
@@ -102,9 +103,7 @@ export const resolveBody = z
   .object({
     deliveryId: z.string().min(1).max(256).optional(),
     endpointId: z.string().min(1).max(256).optional(),
-    reason: z
-      .enum(['permanent_failure', 'exhausted', 'endpoint_disabled', 'target_forbidden', 'invalid_record'])
-      .optional(),
+    reason: z.enum(RECORDED_DEAD_LETTER_REASONS).optional(),
     by: z.string().min(1, 'must not be empty').max(256),
     note: z.string().max(2000).optional(),
   })

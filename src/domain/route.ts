@@ -11,8 +11,26 @@ export interface DeliveryProgress {
   readonly policy: RetryPolicy;
 }
 
-export type DeadLetterReason =
-  'permanent_failure' | 'exhausted' | 'endpoint_disabled' | 'target_forbidden' | 'invalid_record';
+/**
+ * Why a dead letter was written, every symbol of schemas/DeadLetter.avsc. kretry decides all but two:
+ * `exhausted` is what kretry wrote for either limit before it told `max_attempts` from `max_age`
+ * (old records keep it), and `unknown` is the enum's default, what this version reads for a reason
+ * a newer kretry added.
+ */
+export const RECORDED_DEAD_LETTER_REASONS = [
+  'permanent_failure',
+  'max_attempts',
+  'max_age',
+  'endpoint_disabled',
+  'target_forbidden',
+  'invalid_record',
+  'exhausted',
+  'unknown',
+] as const;
+export type RecordedDeadLetterReason = (typeof RECORDED_DEAD_LETTER_REASONS)[number];
+
+/** The reasons kretry decides today. */
+export type DeadLetterReason = Exclude<RecordedDeadLetterReason, 'exhausted' | 'unknown'>;
 
 export type RouteDecision =
   | { readonly kind: 'done' }
@@ -44,7 +62,7 @@ export function route(
       return { kind: 'dead-letter', reason: outcome.reason };
     case 'retryable': {
       if (progress.attempt >= progress.policy.maxAttempts)
-        return { kind: 'dead-letter', reason: 'exhausted' };
+        return { kind: 'dead-letter', reason: 'max_attempts' };
       const tierIndex = progress.tierIndex + 1;
       return scheduleOn(progress, tierIndex, progress.attempt + 1, now, random, outcome.retryAfterMs);
     }
@@ -87,7 +105,7 @@ function scheduleOn(
   const tierIndex = tierCoveringWait(policy, nextTierIndex, waitMs);
   const backoffDue = now + jitteredDelayMs(tierDelayMs(policy, tierIndex), policy.jitter, random);
   const dueAt = Math.max(backoffDue, now + waitMs);
-  if (dueAt - progress.firstAttemptAt > policy.maxAgeMs) return { kind: 'dead-letter', reason: 'exhausted' };
+  if (dueAt - progress.firstAttemptAt > policy.maxAgeMs) return { kind: 'dead-letter', reason: 'max_age' };
   return { kind: 'schedule', attempt, tierIndex, dueAt };
 }
 

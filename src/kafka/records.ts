@@ -1,6 +1,6 @@
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import type { AttemptOutcome } from '../domain/attempt-outcome.js';
-import type { DeadLetterReason } from '../domain/route.js';
+import type { RecordedDeadLetterReason } from '../domain/route.js';
 
 /** The values of the Avro schemas in `schemas/`, as avsc decodes them (timestamps in epoch ms). */
 export interface DeliveryRequestValue {
@@ -51,7 +51,7 @@ export interface AttemptRecordedValue {
 
 export interface DeadLetterValue {
   readonly request: DeliveryRequestValue | null;
-  readonly reason: DeadLetterReason;
+  readonly reason: RecordedDeadLetterReason;
   readonly lastStatus: number | null;
   readonly lastError: string | null;
   readonly lastResponseBody: string | null;

@@ -217,7 +217,8 @@ function skipped(
       effects,
     );
   }
-  const reason = next.kind === 'dead-letter' ? next.reason : 'exhausted';
+  // A skip spends no attempt, so only the age limit ends it (skipToNextTier never says 'done').
+  const reason = next.kind === 'dead-letter' ? next.reason : 'max_age';
   const letter = deadLetter(
     ctx,
     request,

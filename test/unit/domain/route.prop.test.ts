@@ -84,7 +84,10 @@ describe('route (properties)', () => {
           expect(decision.attempt).toBeLessThanOrEqual(policy.maxAttempts);
           expect(decision.dueAt - first).toBeLessThanOrEqual(policy.maxAgeMs);
         } else {
-          expect(decision).toEqual({ kind: 'dead-letter', reason: 'exhausted' });
+          expect(decision).toEqual({
+            kind: 'dead-letter',
+            reason: attempt >= policy.maxAttempts ? 'max_attempts' : 'max_age',
+          });
           if (attempt < policy.maxAttempts) {
             // Not the attempt limit, so it must be the age limit: the retry would have been due too late.
             const asked = clampedWait(policy, retryAfterMs);

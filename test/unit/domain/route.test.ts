@@ -29,17 +29,33 @@ describe('route', () => {
     expect(decision).toEqual({ kind: 'schedule', attempt: 5, tierIndex: 3, dueAt: t0 + 14_000 });
   });
 
-  it('dead-letters as exhausted at the attempt limit', () => {
+  it('dead-letters as max_attempts at the attempt limit', () => {
     expect(route({ attempt: 5, tierIndex: 3, firstAttemptAt: t0, policy }, retry, t0, 0.5)).toEqual({
       kind: 'dead-letter',
-      reason: 'exhausted',
+      reason: 'max_attempts',
     });
   });
 
-  it('dead-letters as exhausted when the retry would fall due past the age limit', () => {
+  it('dead-letters as max_age when the retry would fall due past the age limit', () => {
     expect(route({ attempt: 2, tierIndex: 0, firstAttemptAt: t0, policy }, retry, t0 + 58_500, 0.5)).toEqual({
       kind: 'dead-letter',
-      reason: 'exhausted',
+      reason: 'max_age',
+    });
+  });
+
+  it('says max_attempts when both limits are reached at once (the attempt limit is checked first)', () => {
+    expect(route({ attempt: 5, tierIndex: 3, firstAttemptAt: t0, policy }, retry, t0 + 59_999, 0.5)).toEqual({
+      kind: 'dead-letter',
+      reason: 'max_attempts',
+    });
+  });
+
+  it('dead-letters a skip past the age limit as max_age, whatever attempt it is on', () => {
+    expect(
+      skipToNextTier({ attempt: 5, tierIndex: 3, firstAttemptAt: t0, policy }, t0 + 58_000, 0.5),
+    ).toEqual({
+      kind: 'dead-letter',
+      reason: 'max_age',
     });
   });
 
@@ -138,7 +154,7 @@ describe('route', () => {
         t0 + 57_000,
         0.5,
       ),
-    ).toEqual({ kind: 'dead-letter', reason: 'exhausted' });
+    ).toEqual({ kind: 'dead-letter', reason: 'max_age' });
     // The same wait a little earlier fits, on the 4 s tier.
     expect(
       route(
