@@ -7,7 +7,7 @@ import { PARTITIONER } from '../../../src/kafka/kafka-client.js';
 import type { DeliveryRequestValue } from '../../../src/kafka/records.js';
 import { topicSpecs, topology, type Topology } from '../../../src/kafka/topology.js';
 import { createRegistryClient, type ValueCodec } from '../../../src/kafka/value-codec.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../../src/observability/logger.js';
 import { startEngine, type ConnectedConfig, type Engine } from '../../../src/roles/engine.js';
 import { TEST_LOG_LEVEL, brokers, registryUrl, testKafka, waitFor } from './context.js';
 
@@ -35,7 +35,7 @@ export interface TopicReader<T> {
 /** A kretry deployment of its own (unique topic prefix) on the test broker, with `env` overrides. */
 export async function startEngineFixture(
   env: Record<string, string>,
-  options: { start?: boolean } = {},
+  options: { start?: boolean; logger?: Logger } = {},
 ): Promise<EngineFixture> {
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const config = loadConfig({
@@ -62,7 +62,9 @@ export async function startEngineFixture(
   const engine =
     options.start === false
       ? undefined
-      : await startEngine(connected, createLogger(connected.logLevel), { defaultMetrics: false });
+      : await startEngine(connected, options.logger ?? createLogger(connected.logLevel), {
+          defaultMetrics: false,
+        });
   const producer: Producer = kafka.producer({ createPartitioner: PARTITIONER });
   await producer.connect();
   const consumers: Consumer[] = [];
