@@ -70,6 +70,7 @@ export function configBody(engineTiersMs: readonly number[]) {
         .nullable()
         .optional(),
       disableOn404: z.boolean().nullable().optional(),
+      retryUnsafe: z.boolean().nullable().optional(),
     })
     .strict();
 }
@@ -85,6 +86,7 @@ export function toConfigChange(body: ConfigBody): ConfigChange {
     ...(body.url !== undefined && { url: body.url }),
     ...(body.secrets !== undefined && { secrets: body.secrets }),
     ...(body.disableOn404 !== undefined && { disableOn404: body.disableOn404 }),
+    ...(body.retryUnsafe !== undefined && { retryUnsafe: body.retryUnsafe }),
     ...(body.policy !== undefined && {
       policy:
         body.policy === null

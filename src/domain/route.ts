@@ -9,6 +9,11 @@ export interface DeliveryProgress {
   readonly tierIndex: number;
   readonly firstAttemptAt: number;
   readonly policy: RetryPolicy;
+  /**
+   * false: the request must not be sent again after an ambiguous failure (retry-safety.ts decides).
+   * Left out, it may (the tier steps that spend no attempt do not need it).
+   */
+  readonly repeatable?: boolean;
 }
 
 /**
@@ -24,6 +29,7 @@ export const RECORDED_DEAD_LETTER_REASONS = [
   'endpoint_disabled',
   'target_forbidden',
   'invalid_record',
+  'unsafe_to_retry',
   'exhausted',
   'unknown',
 ] as const;
@@ -47,7 +53,8 @@ export type RouteDecision =
  * the jitter. A `Retry-After` moves the due time later, never earlier, and never beyond the longest
  * tier (a server asking for a day gets the longest tier); a wait as long as a later tier's delay
  * also moves the delivery onto that tier (see scheduleOn). A retry that would fall due
- * after the age limit dead-letters now instead of waiting for nothing.
+ * after the age limit dead-letters now instead of waiting for nothing. A request that is not
+ * `repeatable` is not sent again after an ambiguous failure: it dead-letters as `unsafe_to_retry`.
  */
 export function route(
   progress: DeliveryProgress,
@@ -61,6 +68,9 @@ export function route(
     case 'permanent':
       return { kind: 'dead-letter', reason: outcome.reason };
     case 'retryable': {
+      // Before the limits: whatever attempt this was, sending it again might do it twice.
+      if (outcome.ambiguous && progress.repeatable === false)
+        return { kind: 'dead-letter', reason: 'unsafe_to_retry' };
       if (progress.attempt >= progress.policy.maxAttempts)
         return { kind: 'dead-letter', reason: 'max_attempts' };
       const tierIndex = progress.tierIndex + 1;

@@ -13,6 +13,11 @@ export interface DeliveryRequestValue {
   readonly contentType: string;
   readonly createdAt: number;
   readonly policy: PolicyOverrideValue | null;
+  /**
+   * Opt in to a retry after an ambiguous failure whatever the method (src/domain/retry-safety.ts);
+   * null follows the endpoint. Always there when decoded; left out when written, avsc writes null.
+   */
+  readonly retryUnsafe?: boolean | null;
 }
 
 export interface AttemptSummaryValue {
@@ -90,6 +95,8 @@ export interface EndpointConfigValue {
   readonly policy: PolicyOverrideValue | null;
   readonly enabled: boolean;
   readonly disableOn404: boolean | null;
+  /** See DeliveryRequestValue.retryUnsafe; a delivery's own setting wins. */
+  readonly retryUnsafe?: boolean | null;
   readonly enabledAt: number | null;
   readonly circuitResetAt: number | null;
   readonly updatedAt: number;

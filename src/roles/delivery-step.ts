@@ -15,6 +15,7 @@ import type { EngineMetrics } from '../observability/metrics.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
 import { gate, gateView } from '../domain/health/gate.js';
 import { skipToNextTier } from '../domain/route.js';
+import { repeatable } from '../domain/retry-safety.js';
 import type { ProbeTracker } from '../domain/health/probe-tracker.js';
 import type { AttemptLog, NextStep } from '../observability/attempt-log.js';
 
@@ -124,7 +125,13 @@ export async function attemptAndRoute(
   // must describe the same instant.
   const decidedAt = ctx.now();
   const decision = route(
-    { attempt: before.attempt, tierIndex: before.tierIndex, firstAttemptAt, policy },
+    {
+      attempt: before.attempt,
+      tierIndex: before.tierIndex,
+      firstAttemptAt,
+      policy,
+      repeatable: repeatable(request.method, request.retryUnsafe ?? null, settings?.retryUnsafe ?? null),
+    },
     outcome,
     decidedAt,
     ctx.random(),

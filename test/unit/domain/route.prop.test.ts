@@ -42,7 +42,7 @@ describe('route (properties)', () => {
         const now = 1_000_000_000 + sinceFirst;
         const decision = route(
           { attempt, tierIndex, firstAttemptAt: 1_000_000_000, policy },
-          { kind: 'retryable', errorClass: 'x', retryAfterMs },
+          { kind: 'retryable', errorClass: 'x', retryAfterMs, ambiguous: false },
           now,
           random,
         );
@@ -76,7 +76,7 @@ describe('route (properties)', () => {
         const first = 1_000_000_000;
         const decision = route(
           { attempt, tierIndex, firstAttemptAt: first, policy },
-          { kind: 'retryable', errorClass: 'x', retryAfterMs },
+          { kind: 'retryable', errorClass: 'x', retryAfterMs, ambiguous: false },
           first + sinceFirst,
           random,
         );

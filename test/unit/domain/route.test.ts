@@ -11,7 +11,12 @@ const policy = {
   maxAgeMs: 60_000,
   jitter: 0.25,
 };
-const retry = { kind: 'retryable', errorClass: 'http_503', retryAfterMs: undefined } as const;
+const retry = {
+  kind: 'retryable',
+  errorClass: 'http_503',
+  retryAfterMs: undefined,
+  ambiguous: false,
+} as const;
 const t0 = 1_000_000;
 
 describe('route', () => {
@@ -48,6 +53,23 @@ describe('route', () => {
       kind: 'dead-letter',
       reason: 'max_attempts',
     });
+  });
+
+  it('dead-letters an ambiguous failure of a request that is not repeatable as unsafe_to_retry', () => {
+    const ambiguous = { ...retry, errorClass: 'timeout', ambiguous: true } as const;
+    const progress = { attempt: 1, tierIndex: -1, firstAttemptAt: t0, policy };
+    expect(route({ ...progress, repeatable: false }, ambiguous, t0, 0.5)).toEqual({
+      kind: 'dead-letter',
+      reason: 'unsafe_to_retry',
+    });
+    // At the attempt limit too: the failure's nature, not the limit, is why it cannot go again.
+    expect(route({ ...progress, attempt: 5, repeatable: false }, ambiguous, t0, 0.5)).toEqual({
+      kind: 'dead-letter',
+      reason: 'unsafe_to_retry',
+    });
+    // A repeatable request retries; so does one that is not, after an unambiguous failure.
+    expect(route({ ...progress, repeatable: true }, ambiguous, t0, 0.5)).toMatchObject({ kind: 'schedule' });
+    expect(route({ ...progress, repeatable: false }, retry, t0, 0.5)).toMatchObject({ kind: 'schedule' });
   });
 
   it('dead-letters a skip past the age limit as max_age, whatever attempt it is on', () => {
