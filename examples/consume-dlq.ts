@@ -16,6 +16,7 @@ interface DeadLetter {
     | 'endpoint_disabled'
     | 'target_forbidden'
     | 'invalid_record'
+    | 'unsafe_to_retry'
     | 'exhausted'
     | 'unknown';
   lastStatus: number | null;
