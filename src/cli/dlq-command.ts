@@ -80,6 +80,7 @@ export function deadLetterJson(entry: DlqEntry, redacted: readonly string[]): Re
             body: request.body.toString('utf8'),
             bodyBase64: request.body.toString('base64'),
             policy: request.policy,
+            retryUnsafe: request.retryUnsafe ?? null,
           },
     attempts: letter.attempts.map((a) => ({ ...a, at: iso(a.at) })),
     source: letter.source,
