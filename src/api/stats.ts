@@ -10,10 +10,19 @@ export interface StatsSources {
   readonly dlqCounts: () => { readonly total: number; readonly byReason: Readonly<Record<string, number>> };
   readonly endpointStates: () => Readonly<Record<EndpointState, number>>;
   readonly now: () => number;
+  /** The deployment notifies (KRETRY_NOTIFY_URL set): the notifier group's lag is shown too. */
+  readonly notifies?: boolean;
 }
 
-/** Every (group, topic) pair kretry consumes: the dispatcher, one group per tier, the projection. */
-export function consumedTopics(topology: Topology): { group: string; topic: string; label: string }[] {
+/**
+ * Every (group, topic) pair kretry consumes: the dispatcher, one group per tier, the projection,
+ * and the notifier when the deployment notifies (otherwise its group has no offsets and the whole
+ * of endpoint-events would count as lag).
+ */
+export function consumedTopics(
+  topology: Topology,
+  notifies = false,
+): { group: string; topic: string; label: string }[] {
   return [
     { group: topology.dispatcherGroup, topic: topology.ingest, label: 'ingest' },
     ...topology.tiers.map((tier) => ({
@@ -22,6 +31,9 @@ export function consumedTopics(topology: Topology): { group: string; topic: stri
       label: `retry-${formatDuration(tier.delayMs)}`,
     })),
     { group: topology.projectionGroup, topic: topology.attempts, label: 'attempts' },
+    ...(notifies
+      ? [{ group: topology.notifierGroup, topic: topology.endpointEvents, label: 'endpoint-events' }]
+      : []),
   ];
 }
 
@@ -42,7 +54,7 @@ function lagView(lag: GroupLag): Record<string, unknown> {
 /** `GET /stats`: backlog per tier (consumer lag), ingest and projection lag, dead letters by reason. */
 export async function collectStats(sources: StatsSources): Promise<Record<string, unknown>> {
   const { topology } = sources;
-  const pairs = consumedTopics(topology);
+  const pairs = consumedTopics(topology, sources.notifies === true);
   const lags = await Promise.all(pairs.map((p) => groupLag(sources.admin, p.group, p.topic)));
   const byLabel = new Map(pairs.map((p, i) => [p.label, lags[i]] as const));
   const view = (label: string): Record<string, unknown> => {
@@ -57,6 +69,7 @@ export async function collectStats(sources: StatsSources): Promise<Record<string
       ...view(`retry-${formatDuration(tier.delayMs)}`),
     })),
     projection: view('attempts'),
+    ...(sources.notifies === true && { notifier: view('endpoint-events') }),
     dlq: sources.dlqCounts(),
     endpoints: sources.endpointStates(),
   };

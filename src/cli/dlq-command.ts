@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { KretryError } from '../errors.js';
 import { Command, Option } from 'commander';
-import { redactHeaders } from '../domain/redact-headers.js';
+import { redactHeaders, redactUrl } from '../domain/redact-headers.js';
 import { RECORDED_DEAD_LETTER_REASONS, type RecordedDeadLetterReason } from '../domain/route.js';
 import type { DeadLetterValue } from '../kafka/records.js';
 import { readDlq, type DlqEntry } from '../operator/dlq-reader.js';
@@ -51,7 +51,8 @@ function bodyPreview(body: Buffer, limit = 300): string {
 
 /**
  * A dead letter as JSON for scripts: bodies as text when they are text, base64 otherwise;
- * credential headers (KRETRY_REDACT_HEADERS) redacted.
+ * credential headers (KRETRY_REDACT_HEADERS) and URL credentials (password, key-like query
+ * parameters) redacted.
  */
 export function deadLetterJson(entry: DlqEntry, redacted: readonly string[]): Record<string, unknown> {
   const { letter } = entry;
@@ -73,7 +74,7 @@ export function deadLetterJson(entry: DlqEntry, redacted: readonly string[]): Re
         ? null
         : {
             method: request.method,
-            url: request.url,
+            url: redactUrl(request.url),
             headers: redactHeaders(request.headers, redacted),
             contentType: request.contentType,
             createdAt: iso(request.createdAt),
@@ -96,7 +97,7 @@ export function formatDeadLetter(entry: DlqEntry): string {
     `── ${r?.deliveryId ?? '(no request)'}  endpoint ${r?.endpointId ?? '-'}  ${letter.reason}  dead ${iso(letter.deadAt)}  (${where})`,
   ];
   if (r !== null) {
-    lines.push(`   request   ${r.method} ${r.url}  ${r.contentType}  created ${iso(r.createdAt)}`);
+    lines.push(`   request   ${r.method} ${redactUrl(r.url)}  ${r.contentType}  created ${iso(r.createdAt)}`);
     lines.push(`   body      ${bodyPreview(r.body)}`);
   } else if (letter.source !== null) {
     lines.push(`   source    ${letter.source.topic} ${letter.source.partition}@${letter.source.offset}`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { KretryError } from '../errors.js';
-import { apiExposureProblem, configSchema, ENV_NAMES, type Config } from './schema.js';
+import { apiExposureProblem, configSchema, ENV_NAMES, resolveRoles, type Config } from './schema.js';
 
 export interface ConfigSources {
   /** The process environment; only `KRETRY_*` names are read. */
@@ -51,13 +51,16 @@ export function loadConfig(sources: ConfigSources): Config {
       problems.push(`  - ${name}: ${issue.message}`);
     }
   }
+  const config = parsed.success ? { ...parsed.data, roles: resolveRoles(parsed.data) } : undefined;
   const exposure =
-    parsed.success && sources.servesNothing !== true ? apiExposureProblem(parsed.data) : undefined;
+    config !== undefined && sources.servesNothing !== true ? apiExposureProblem(config) : undefined;
   if (exposure !== undefined) problems.push(`  - apiHost (${ENV_NAMES.apiHost}): ${exposure}`);
-  if (problems.length > 0 || !parsed.success) {
+  if (config?.roles.includes('notifier') === true && config.notifyUrl === undefined)
+    problems.push(`  - notifyUrl (${ENV_NAMES.notifyUrl}): role notifier needs somewhere to notify; set it`);
+  if (problems.length > 0 || config === undefined) {
     throw new KretryError('KRETRY_CONFIG', `Invalid configuration:\n${problems.join('\n')}`);
   }
-  return parsed.data;
+  return config;
 }
 
 function origin(filePath: string | undefined): string {

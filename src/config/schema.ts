@@ -33,8 +33,10 @@ const booleanFlag = z
 const int = (min: number, max: number): z.ZodType<number, unknown> =>
   z.coerce.number().int().min(min).max(max);
 
-export const ROLES = ['dispatcher', 'tiers', 'projection', 'api'] as const;
+export const ROLES = ['dispatcher', 'tiers', 'projection', 'api', 'notifier'] as const;
 export type Role = (typeof ROLES)[number];
+/** What runs without KRETRY_ROLES; `notifier` joins them when KRETRY_NOTIFY_URL is set (load.ts). */
+export const DEFAULT_ROLES: readonly Role[] = ['dispatcher', 'tiers', 'projection', 'api'];
 
 /**
  * The one configuration schema. Sources, lowest first: these defaults, a JSON config file,
@@ -125,6 +127,12 @@ export const configSchema = z
     breakerOpenFor: duration.prefault('30s'),
     /** Consecutive failures that open the circuit. @defaultValue 5 */
     breakerConsecutiveFailures: int(1, 1000).default(5),
+    /** Failed attempts in a row at which the projection announces an endpoint as `failing`. @defaultValue 10 */
+    failingEventAfter: int(1, 1_000_000).default(10),
+    /** Role `notifier` POSTs every endpoint event here (signed, retried like any delivery). @defaultValue unset */
+    notifyUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** The endpoint id notifications are delivered as: its secrets sign them. @defaultValue `kretry-notifier` */
+    notifyEndpointId: z.string().min(1).max(256).default('kretry-notifier'),
     /** Partitions of every topic `kretry topics create` makes. @defaultValue 6 */
     partitions: int(1, 10_000).default(6),
     /** @defaultValue min(3, number of brokers) */
@@ -145,10 +153,10 @@ export const configSchema = z
     apiToken: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Endpoints with their own metric series (the most failing ones); 0 for none. @defaultValue 10 */
     metricsTopEndpoints: int(0, 1000).default(10),
-    /** @defaultValue `dispatcher,tiers,projection,api` */
+    /** @defaultValue `dispatcher,tiers,projection,api`, and `notifier` when `notifyUrl` is set */
     roles: list
       .pipe(z.array(z.enum(ROLES, { error: `must be among ${ROLES.join(', ')}` })).min(1))
-      .prefault([...ROLES]),
+      .optional(),
     /** @defaultValue `info` */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** One `info` line per attempt (ids, status, outcome, next step; no headers or bodies). @defaultValue true */
@@ -175,7 +183,14 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type Config = z.output<typeof configSchema>;
+/** The configuration as loaded: `roles` always resolved (see `resolveRoles`). */
+export type Config = Omit<z.output<typeof configSchema>, 'roles'> & { readonly roles: Role[] };
+
+/** The roles to run: as given, or the defaults plus `notifier` when there is somewhere to notify. */
+export function resolveRoles(parsed: z.output<typeof configSchema>): Role[] {
+  if (parsed.roles !== undefined) return parsed.roles;
+  return parsed.notifyUrl === undefined ? [...DEFAULT_ROLES] : [...DEFAULT_ROLES, 'notifier'];
+}
 
 /** The environment variable of every key: the names users rely on (docs/README.md, configuration). */
 export const ENV_NAMES = {
@@ -196,6 +211,9 @@ export const ENV_NAMES = {
   endpointSecrets: 'KRETRY_ENDPOINT_SECRETS',
   breakerOpenFor: 'KRETRY_BREAKER_OPEN_FOR',
   breakerConsecutiveFailures: 'KRETRY_BREAKER_CONSECUTIVE_FAILURES',
+  failingEventAfter: 'KRETRY_FAILING_EVENT_AFTER',
+  notifyUrl: 'KRETRY_NOTIFY_URL',
+  notifyEndpointId: 'KRETRY_NOTIFY_ENDPOINT_ID',
   partitions: 'KRETRY_PARTITIONS',
   replicationFactor: 'KRETRY_REPLICATION_FACTOR',
   concurrency: 'KRETRY_CONCURRENCY',

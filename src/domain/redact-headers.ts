@@ -29,3 +29,31 @@ export function redactHeaders(
     ]),
   );
 }
+
+/** Query parameters whose values are credentials: signed URLs and API keys in webhook URLs. */
+const CREDENTIAL_PARAM = /secret|token|key|sig|pass|auth|credential/i;
+
+/**
+ * A URL as it may be shown: a password in its userinfo and the value of every query parameter
+ * whose name looks like a credential are replaced. Anything that is not an absolute URL is shown
+ * as it is (it carries no userinfo to hide).
+ */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  let changed = false;
+  if (parsed.password !== '') {
+    parsed.password = REDACTED;
+    changed = true;
+  }
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (!CREDENTIAL_PARAM.test(name)) continue;
+    parsed.searchParams.set(name, REDACTED);
+    changed = true;
+  }
+  return changed ? parsed.toString() : url;
+}

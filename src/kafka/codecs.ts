@@ -5,6 +5,7 @@ import type {
   DeadLetterHandledValue,
   DeadLetterValue,
   EndpointConfigValue,
+  EndpointEventValue,
   DeliveryRequestValue,
   ScheduledAttemptValue,
 } from './records.js';
@@ -21,21 +22,24 @@ export interface Codecs {
   readonly endpointState: ValueCodec<EndpointHealthValue>;
   readonly endpoints: ValueCodec<EndpointConfigValue>;
   readonly dlqHandled: ValueCodec<DeadLetterHandledValue>;
+  readonly endpointEvents: ValueCodec<EndpointEventValue>;
 }
 
 /** Registers every value schema under its topic's subject (done at every start; idempotent). */
 export async function registerCodecs(registry: SchemaRegistry, topology: Topology): Promise<Codecs> {
-  const [ingest, dlq, attempts, endpointState, endpoints, dlqHandled, ...tiers] = await Promise.all([
-    registerValueCodec<DeliveryRequestValue>(registry, topology.ingest, schema('DeliveryRequest')),
-    registerValueCodec<DeadLetterValue>(registry, topology.dlq, schema('DeadLetter')),
-    registerValueCodec<AttemptRecordedValue>(registry, topology.attempts, schema('AttemptRecorded')),
-    registerValueCodec<EndpointHealthValue>(registry, topology.endpointState, schema('EndpointHealth')),
-    registerValueCodec<EndpointConfigValue>(registry, topology.endpoints, schema('EndpointConfig')),
-    registerValueCodec<DeadLetterHandledValue>(registry, topology.dlqHandled, schema('DeadLetterHandled')),
-    ...topology.tiers.map((tier) =>
-      registerValueCodec<ScheduledAttemptValue>(registry, tier.topic, schema('ScheduledAttempt')),
-    ),
-  ]);
+  const [ingest, dlq, attempts, endpointState, endpoints, dlqHandled, endpointEvents, ...tiers] =
+    await Promise.all([
+      registerValueCodec<DeliveryRequestValue>(registry, topology.ingest, schema('DeliveryRequest')),
+      registerValueCodec<DeadLetterValue>(registry, topology.dlq, schema('DeadLetter')),
+      registerValueCodec<AttemptRecordedValue>(registry, topology.attempts, schema('AttemptRecorded')),
+      registerValueCodec<EndpointHealthValue>(registry, topology.endpointState, schema('EndpointHealth')),
+      registerValueCodec<EndpointConfigValue>(registry, topology.endpoints, schema('EndpointConfig')),
+      registerValueCodec<DeadLetterHandledValue>(registry, topology.dlqHandled, schema('DeadLetterHandled')),
+      registerValueCodec<EndpointEventValue>(registry, topology.endpointEvents, schema('EndpointEvent')),
+      ...topology.tiers.map((tier) =>
+        registerValueCodec<ScheduledAttemptValue>(registry, tier.topic, schema('ScheduledAttempt')),
+      ),
+    ]);
   return {
     ingest,
     dlq,
@@ -43,6 +47,7 @@ export async function registerCodecs(registry: SchemaRegistry, topology: Topolog
     endpointState,
     endpoints,
     dlqHandled,
+    endpointEvents,
     tiers,
   };
 }

@@ -1,3 +1,4 @@
+import type { EndpointEvent } from '../domain/health/endpoint-events.js';
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import type { AttemptOutcome } from '../domain/attempt-outcome.js';
 import type { RecordedDeadLetterReason } from '../domain/route.js';
@@ -37,6 +38,8 @@ export interface ScheduledAttemptValue {
   readonly scheduledAt: number;
   readonly firstAttemptAt: number;
   readonly history: readonly AttemptSummaryValue[];
+  /** W3C traceparent of the delivery; null when nobody traced it. */
+  readonly traceparent: string | null;
 }
 
 export interface AttemptRecordedValue {
@@ -101,3 +104,6 @@ export interface EndpointConfigValue {
   readonly circuitResetAt: number | null;
   readonly updatedAt: number;
 }
+
+/** A change in an endpoint's health on the `endpoint-events` topic (schemas/EndpointEvent.avsc). */
+export type EndpointEventValue = EndpointEvent;

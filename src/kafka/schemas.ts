@@ -16,6 +16,7 @@ export const SCHEMA_FILES = [
   'DeadLetter',
   'DeadLetterHandled',
   'EndpointHealth',
+  'EndpointEvent',
   'EndpointConfig',
 ] as const;
 

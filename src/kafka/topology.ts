@@ -29,6 +29,10 @@ export interface Topology {
   readonly dlqHandled: string;
   /** The transactional id of redrive and resolve: one at a time per deployment, by fencing. */
   readonly dlqHandlerId: string;
+  /** Changes in endpoint health (EndpointEvent), written by the projection. */
+  readonly endpointEvents: string;
+  /** The notifier role's group: it turns endpoint events into deliveries. */
+  readonly notifierGroup: string;
 }
 
 export function topology(config: TopologyConfig): Topology {
@@ -48,6 +52,8 @@ export function topology(config: TopologyConfig): Topology {
     projectionGroup: `${p}projection`,
     dlqHandled: `${p}dlq-handled`,
     dlqHandlerId: `${p}dlq-handler`,
+    endpointEvents: `${p}endpoint-events`,
+    notifierGroup: `${p}notifier`,
   };
 }
 
@@ -69,5 +75,6 @@ export function topicSpecs(config: TopologyConfig): readonly TopicSpec[] {
     { name: t.endpointState, configs: { 'cleanup.policy': 'compact' } },
     { name: t.endpoints, configs: { 'cleanup.policy': 'compact' } },
     { name: t.dlqHandled, configs: { 'cleanup.policy': 'compact' } },
+    { name: t.endpointEvents, configs: deleteAfter(30 * DAY_MS) },
   ];
 }

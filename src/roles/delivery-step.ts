@@ -17,6 +17,8 @@ import { gate, gateView } from '../domain/health/gate.js';
 import { skipToNextTier } from '../domain/route.js';
 import { repeatable } from '../domain/retry-safety.js';
 import type { ProbeTracker } from '../domain/health/probe-tracker.js';
+import type { Tracer } from '@opentelemetry/api';
+import { recordAttemptSpan } from '../observability/tracing.js';
 import type { AttemptLog, NextStep } from '../observability/attempt-log.js';
 
 export interface StepContext {
@@ -35,6 +37,8 @@ export interface StepContext {
   readonly breakerOpenForMs: number;
   /** Endpoints with a probe whose result has not reached the gate yet: one probe at a time. */
   readonly probes: ProbeTracker;
+  /** Records each attempt as a span when spans are exported (observability/tracing.ts). */
+  readonly tracer?: Tracer | undefined;
   /** The log line of each attempt, after it commits; unset with KRETRY_LOG_ATTEMPTS=false. */
   readonly attemptLog?: AttemptLog | undefined;
 }
@@ -54,6 +58,8 @@ export interface Before {
   readonly firstAttemptAt: number | null;
   readonly history: readonly AttemptSummaryValue[];
   readonly dueAt: number | null;
+  /** The delivery's W3C traceparent so far (a producer's header, or the ScheduledAttempt's). */
+  readonly traceparent: string | null;
 }
 
 export const FIRST_ATTEMPT: Before = {
@@ -62,6 +68,7 @@ export const FIRST_ATTEMPT: Before = {
   firstAttemptAt: null,
   history: [],
   dueAt: null,
+  traceparent: null,
 };
 
 /**
@@ -136,6 +143,24 @@ export async function attemptAndRoute(
     decidedAt,
     ctx.random(),
   );
+  // Recorded now, not after the commit: the HTTP call happened even if its commit is redone.
+  const traceparent = recordAttemptSpan(ctx.tracer, {
+    traceparent: before.traceparent,
+    startedAt: report.startedAt,
+    endedAt: report.startedAt + report.latencyMs,
+    error: summary.errorClass,
+    attributes: {
+      'kretry.delivery.id': request.deliveryId,
+      'kretry.endpoint.id': request.endpointId,
+      'retry.attempt': before.attempt,
+      'retry.tier': tierLabel,
+      'retry.delay_ms': before.tierIndex < 0 ? 0 : (policy.tiersMs[tierSlot(policy, before.tierIndex)] ?? 0),
+      'retry.lateness_ms': before.dueAt === null ? 0 : Math.max(0, report.startedAt - before.dueAt),
+      ...(summary.status === null ? {} : { 'http.response.status_code': summary.status }),
+      'kretry.outcome': outcome.kind,
+      'kretry.next': decision.kind === 'dead-letter' ? `dead:${decision.reason}` : decision.kind,
+    },
+  });
   effects.push(logLine(ctx, request, tierLabel, summary, nextStep(ctx, policy, decision)));
   switch (decision.kind) {
     case 'done':
@@ -143,7 +168,10 @@ export async function attemptAndRoute(
       return processed([recorded], effects);
     case 'schedule':
       return processed(
-        [recorded, scheduled(ctx, request, policy, decision, decidedAt, firstAttemptAt, history)],
+        [
+          recorded,
+          scheduled(ctx, request, policy, decision, decidedAt, firstAttemptAt, history, traceparent),
+        ],
         effects,
       );
     case 'dead-letter': {
@@ -172,6 +200,7 @@ function scheduled(
   scheduledAt: number,
   firstAttemptAt: number,
   history: readonly AttemptSummaryValue[],
+  traceparent: string | null,
 ): OutputRecord {
   const tier = tierTopicOf(ctx, policy, next.tierIndex);
   return {
@@ -185,6 +214,7 @@ function scheduled(
       scheduledAt,
       firstAttemptAt,
       history,
+      traceparent,
     }),
   };
 }
@@ -225,7 +255,7 @@ function skipped(
   effects.push(logLine(ctx, request, tierLabel, summary, nextStep(ctx, policy, next)));
   if (next.kind === 'schedule') {
     return processed(
-      [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history)],
+      [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history, before.traceparent)],
       effects,
     );
   }

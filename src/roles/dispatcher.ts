@@ -51,7 +51,7 @@ export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryReq
       })),
       process: (input) =>
         input.kind === 'valid'
-          ? attemptAndRoute(step, input.value, FIRST_ATTEMPT)
+          ? attemptAndRoute(step, input.value, { ...FIRST_ATTEMPT, traceparent: input.traceparent })
           : Promise.resolve(invalidRecord(step, input)),
     },
   });

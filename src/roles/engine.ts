@@ -32,6 +32,9 @@ import { registerApiMetrics } from '../observability/api-metrics.js';
 import { resolveSecrets } from '../delivery/secret-refs.js';
 import { processEnv } from '../config/env.js';
 import { dispatcher } from './dispatcher.js';
+import { notifier } from './notifier.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startTracing } from '../observability/tracing.js';
 import { projection as projectionRole } from './projection.js';
 import { tierWorkers } from './tiers.js';
 
@@ -57,6 +60,8 @@ export interface EngineOptions {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly defaultMetrics?: boolean;
+  /** Receives every span instead of the OTLP exporter (tests; see observability/tracing.ts). */
+  readonly spanProcessor?: SpanProcessor;
 }
 
 export async function startEngine(
@@ -126,6 +131,7 @@ export async function startEngine(
     },
     now,
   });
+  const tracing = await startTracing(processEnv(), options.spanProcessor);
   const healthPolicy: HealthPolicy = {
     ...DEFAULT_HEALTH_POLICY,
     breaker: {
@@ -133,6 +139,7 @@ export async function startEngine(
       openForMs: config.breakerOpenFor,
       consecutiveFailures: config.breakerConsecutiveFailures,
     },
+    failingAfter: config.failingEventAfter,
   };
   const step: StepContext = {
     endpointState,
@@ -153,6 +160,7 @@ export async function startEngine(
     now,
     random: options.random ?? Math.random,
     metrics,
+    tracer: tracing.tracer,
     attemptLog: config.logAttempts ? attemptLog(logger) : undefined,
   };
   const deps = {
@@ -172,6 +180,20 @@ export async function startEngine(
   if (roles.includes('dispatcher')) workers.push(dispatcher(deps));
   if (roles.includes('tiers')) {
     workers.push(...tierWorkers({ ...deps, limit: new ConcurrencyLimit(config.concurrency) }));
+  }
+  if (roles.includes('notifier') && config.notifyUrl !== undefined) {
+    workers.push(
+      notifier({
+        ...deps,
+        topology: names,
+        codecs,
+        limit: new ConcurrencyLimit(config.concurrency),
+        metrics,
+        now,
+        url: config.notifyUrl,
+        endpointId: config.notifyEndpointId,
+      }),
+    );
   }
   const projectionFrom = workers.length;
   if (roles.includes('projection')) {
@@ -234,6 +256,7 @@ export async function startEngine(
         closing(endpoints?.stop(), 'endpoints table'),
         closing(api?.commands.stop(), 'endpoint commands'),
         closing(api?.dlq.stop(), 'dlq counter'),
+        closing(tracing.shutdown(), 'span exporter'),
       ]);
       await closing(admin.disconnect(), 'admin');
       logger.info('kretry stopped');
@@ -282,7 +305,7 @@ async function startApi(
   registerApiMetrics({
     registry: metrics.registry,
     admin,
-    consumed: consumedTopics(names),
+    consumed: consumedTopics(names, config.notifyUrl !== undefined),
     endpointStates: stateCounts,
     failureRates: function* () {
       for (const health of endpointState.values()) {
@@ -315,6 +338,7 @@ async function startApi(
           dlqCounts: () => dlq.counts(),
           endpointStates: stateCounts,
           now,
+          notifies: config.notifyUrl !== undefined,
         }),
     }),
   });

@@ -6,7 +6,12 @@ import type { ValueCodec } from '../kafka/value-codec.js';
 
 /** What a worker read: a usable record, or bytes it could not use (which dead-letter as invalid_record). */
 export type Input<T> =
-  | { readonly kind: 'valid'; readonly value: T }
+  | {
+      readonly kind: 'valid';
+      readonly value: T;
+      /** The record's `traceparent` header (W3C Trace Context), as a producer set it. */
+      readonly traceparent: string | null;
+    }
   | {
       readonly kind: 'invalid';
       readonly raw: Buffer | null;
@@ -26,7 +31,7 @@ export function inputDecoder<T>(
   validate: (value: T) => string | undefined,
   timing: (value: T) => { dueAt: number; scheduledAt: number },
 ): (
-  message: Pick<KafkaMessage, 'value' | 'key' | 'offset'>,
+  message: Pick<KafkaMessage, 'value' | 'key' | 'offset'> & Partial<Pick<KafkaMessage, 'headers'>>,
   partition: number,
 ) => Promise<Decoded<Input<T>>> {
   return async (message, partition) => {
@@ -51,7 +56,10 @@ export function inputDecoder<T>(
     }
     const problem = validate(value);
     if (problem !== undefined) return invalid(problem);
-    return { item: { kind: 'valid', value }, ...timing(value) };
+    return {
+      item: { kind: 'valid', value, traceparent: headerText(message.headers, 'traceparent') },
+      ...timing(value),
+    };
   };
 }
 
@@ -64,4 +72,10 @@ export function validateRequest(request: DeliveryRequestValue): string | undefin
 export function validateScheduled(scheduled: ScheduledAttemptValue): string | undefined {
   if (scheduled.attempt < 1) return 'attempt must be at least 1';
   return validateRequest(scheduled.request);
+}
+
+function headerText(headers: KafkaMessage['headers'], name: string): string | null {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? null : first.toString();
 }

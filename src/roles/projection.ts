@@ -1,4 +1,5 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { EndpointEvent } from '../domain/health/endpoint-events.js';
 import { foldAttempts, type EndpointHealth, type HealthPolicy } from '../domain/health/endpoint-health.js';
 import type { OffsetWindow } from '../domain/offset-window.js';
 import type { BrokerLimits } from '../kafka/broker-limits.js';
@@ -41,6 +42,12 @@ interface Tracked {
 interface PartitionHealth {
   readonly partition: number;
   readonly endpoints: Map<string, Tracked>;
+  /**
+   * Events caused by records before this offset were announced before an operator reset the
+   * group (a replay rebuilds from the log): the rebuild derives them again but does not write
+   * them. -1 when nothing was reset.
+   */
+  readonly announcedThrough: number;
 }
 
 /** Events folded per partition before the commit that carries their snapshots. */
@@ -102,43 +109,66 @@ export function projection(
       // Each snapshot goes to the endpoint-state partition numbered like its attempts partition,
       // which is the one a lane restores from.
       beforeCommit: (state, finished, window) =>
-        fold(state.endpoints, finished, window, policy, (health, through) => ({
-          topic: topology.endpointState,
-          key: health.endpointId,
-          partition: state.partition,
-          value: codecs.endpointState.encode(toHealthValue(health, through)),
-        })),
+        fold(state, finished, window, policy, {
+          snapshot: (health, through) => ({
+            topic: topology.endpointState,
+            key: health.endpointId,
+            partition: state.partition,
+            value: codecs.endpointState.encode(toHealthValue(health, through)),
+          }),
+          // Keyed by endpoint: one endpoint's events keep their order on one partition.
+          event: (event) => ({
+            topic: topology.endpointEvents,
+            key: event.endpointId,
+            value: codecs.endpointEvents.encode(event),
+          }),
+        }),
     },
   });
 }
 
 const NOTHING: Processed = { records: [] };
 
-/** Folds a commit's events into the partition's health; the new state applies after the commit. */
+interface FoldOutputs {
+  snapshot(health: EndpointHealth, throughOffset: number): OutputRecord;
+  event(event: EndpointEvent): OutputRecord;
+}
+
+/**
+ * Folds a commit's events into the partition's health; the new state applies after the commit.
+ * The endpoint events the fold announces go in the same transaction as the snapshots.
+ */
 function fold(
-  state: Map<string, Tracked>,
+  partition: PartitionHealth,
   finished: readonly Finished<Input<AttemptRecordedValue>>[],
   window: OffsetWindow,
   policy: HealthPolicy,
-  snapshot: (health: EndpointHealth, throughOffset: number) => OutputRecord,
+  outputs: FoldOutputs,
 ): Processed {
-  const runs = new Map<string, AttemptRecordedValue[]>();
+  const state = partition.endpoints;
+  const runs = new Map<string, { events: AttemptRecordedValue[]; offsets: number[] }>();
   for (const { offset, item } of finished) {
     if (item.kind !== 'valid') continue;
     const event = item.value;
     const known = state.get(event.endpointId);
     if (known !== undefined && known.throughOffset > offset) continue; // folded before a restart
     const run = runs.get(event.endpointId);
-    if (run === undefined) runs.set(event.endpointId, [event]);
-    else run.push(event);
+    if (run === undefined) runs.set(event.endpointId, { events: [event], offsets: [offset] });
+    else {
+      run.events.push(event);
+      run.offsets.push(offset);
+    }
   }
   const staged = new Map<string, Tracked>();
-  for (const [endpointId, events] of runs) {
-    const health = foldAttempts(state.get(endpointId)?.health, events, policy);
+  const announced: OutputRecord[] = [];
+  for (const [endpointId, { events, offsets }] of runs) {
+    const health = foldAttempts(state.get(endpointId)?.health, events, policy, (event, index) => {
+      if ((offsets[index] ?? -1) >= partition.announcedThrough) announced.push(outputs.event(event));
+    });
     if (health !== undefined) staged.set(endpointId, { health, throughOffset: window.commitPoint });
   }
   return {
-    records: [...staged.values()].map((t) => snapshot(t.health, t.throughOffset)),
+    records: [...[...staged.values()].map((t) => outputs.snapshot(t.health, t.throughOffset)), ...announced],
     afterCommit: () => {
       for (const [endpointId, tracked] of staged) state.set(endpointId, tracked);
     },
@@ -199,7 +229,9 @@ class RestoreBatcher {
           });
         }
         const position = waiting.committed.commitPoint;
-        const ahead = [...endpoints.values()].some((t) => t.throughOffset > Math.max(position, 0));
+        let furthest = -1;
+        for (const t of endpoints.values()) furthest = Math.max(furthest, t.throughOffset);
+        const ahead = furthest > Math.max(position, 0);
         if (ahead) {
           logger.warn(
             { partition: waiting.partition, position },
@@ -207,7 +239,11 @@ class RestoreBatcher {
           );
           endpoints.clear();
         }
-        waiting.resolve({ partition: waiting.partition, endpoints });
+        waiting.resolve({
+          partition: waiting.partition,
+          endpoints,
+          announcedThrough: ahead ? furthest : -1,
+        });
       }
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);

@@ -37,6 +37,7 @@ export function tierWorkers(deps: RoleDeps): PartitionProcessor<Input<ScheduledA
                 firstAttemptAt: input.value.firstAttemptAt,
                 history: input.value.history,
                 dueAt: input.value.dueAt,
+                traceparent: input.value.traceparent,
               })
             : Promise.resolve(invalidRecord(step, input)),
       },

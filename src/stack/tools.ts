@@ -8,18 +8,19 @@ const INSTALL_HINT: Record<string, string> = {
   java: 'Install a Java 17+ runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17), or run the stack with Docker: docker compose up -d --wait.',
   mvn: 'Install Apache Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven); it fetches the Kafka and registry jars from Maven Central on the first run only.',
   tar: 'Install tar (Debian/Ubuntu: apt-get install tar).',
+  go: 'Install Go 1.24+ (https://go.dev/dl/); it builds promtool from the Go module proxy on the first run only.',
 };
 
 /** Fails with one message that names what to install when a command the stack needs is missing. */
-export async function requireTool(name: 'java' | 'mvn' | 'tar'): Promise<void> {
-  const versionFlag = name === 'java' ? '-version' : '--version';
+export async function requireTool(name: 'java' | 'mvn' | 'tar' | 'go'): Promise<void> {
+  const versionFlag = name === 'java' ? '-version' : name === 'go' ? 'version' : '--version';
   try {
     await execFileAsync(name, [versionFlag], { timeout: 60_000 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new KretryError(
         'KRETRY_STACK',
-        `The local stack needs \`${name}\`, which is not on PATH. ${INSTALL_HINT[name]}`,
+        `${name === 'go' ? 'Checking the alerting rules' : 'The local stack'} needs \`${name}\`, which is not on PATH. ${INSTALL_HINT[name]}`,
         {
           cause: error,
         },
@@ -32,10 +33,16 @@ export async function requireTool(name: 'java' | 'mvn' | 'tar'): Promise<void> {
 }
 
 /** Runs a command to completion; on failure the error carries the tail of its output. */
-export async function run(command: string, args: readonly string[], cwd?: string): Promise<string> {
+export async function run(
+  command: string,
+  args: readonly string[],
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
   try {
     const { stdout } = await execFileAsync(command, [...args], {
       cwd,
+      env,
       maxBuffer: 64 * 1024 * 1024,
       timeout: 15 * 60_000,
     });

@@ -1,5 +1,6 @@
 import type { AttemptOutcome } from '../attempt-outcome.js';
 import { DEFAULT_BREAKER, transition, type BreakerPolicy, type CircuitState } from './circuit.js';
+import { eventsOfStep, marksOf, type EndpointEvent } from './endpoint-events.js';
 
 /** The part of an AttemptRecorded the health fold reads. Time is the event's own, never the clock. */
 export interface AttemptEvent {
@@ -66,12 +67,15 @@ export interface HealthPolicy {
   readonly disableAfterFailingMs: number;
   /** Disable when every attempt of a full 24 h failed, with at least this many. @defaultValue 5 */
   readonly alwaysFailingMinAttempts: number;
+  /** Announce `failing` at this many failed attempts in a row (endpoint-events.ts). @defaultValue 10 */
+  readonly failingAfter: number;
 }
 
 export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   breaker: DEFAULT_BREAKER,
   disableAfterFailingMs: 5 * 86_400_000,
   alwaysFailingMinAttempts: 5,
+  failingAfter: 10,
 };
 
 const DAY_MS = 86_400_000;
@@ -124,13 +128,22 @@ export function foldAttempts(
   previous: EndpointHealth | undefined,
   events: readonly AttemptEvent[],
   policy: HealthPolicy = DEFAULT_HEALTH_POLICY,
+  announce?: (event: EndpointEvent, index: number) => void,
 ): EndpointHealth | undefined {
   const first = events[0];
   if (first === undefined) return previous;
   const start = previous ?? emptyHealth(first.endpointId, first.eventTime);
   const draft: Draft = { ...start, minutes: [...start.minutes], seconds: [...start.seconds] };
   const owned = new Set<object>();
-  for (const event of events) step(draft, owned, event, policy);
+  for (const [index, event] of events.entries()) {
+    // Marks per step, not per run: a circuit that opens and closes within one commit is announced.
+    const before = announce === undefined ? undefined : marksOf(draft);
+    step(draft, owned, event, policy);
+    if (before === undefined || announce === undefined) continue;
+    const succeeded = event.operatorAction == null && event.outcome === 'success';
+    for (const e of eventsOfStep(before, draft, event.eventTime, succeeded, policy.failingAfter))
+      announce(e, index);
+  }
   return draft;
 }
 

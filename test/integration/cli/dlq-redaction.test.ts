@@ -72,4 +72,23 @@ describe('dlq tail redacts credentials, redrive sends them', () => {
       expect(received?.headers['x-tenant']).toBe('t1');
     }
   });
+
+  it('hides a URL password and key-like query values in dlq tail, text and JSON', async () => {
+    // The receiver scripts by the whole request target, query included.
+    receiver.script('/urlcred?token=query-credential&tenant=t1', [{ status: 400 }]);
+    const url = receiver
+      .url('/urlcred?token=query-credential&tenant=t1')
+      .replace('http://', 'http://hook:url-credential@');
+    const id = await fx.send({ endpointId: 'urlcred-ep', url });
+    await dlq.until((v) => v.some((d) => d.request?.deliveryId === id), 'the dead letter');
+    expect(dlq.values.find((d) => d.request?.deliveryId === id)?.request?.url).toBe(url);
+    for (const args of [['--json'], []]) {
+      const tail = await runCli(['dlq', 'tail', ...args, '--delivery-id', id], cliEnv(fx));
+      expect(tail.code, tail.stderr).toBe(0);
+      expect(tail.stdout).toContain(id);
+      expect(tail.stdout).not.toContain('url-credential');
+      expect(tail.stdout).not.toContain('query-credential');
+      expect(tail.stdout).toContain('tenant=t1');
+    }
+  });
 });

@@ -8,7 +8,12 @@ import type { DeliveryRequestValue } from '../../../src/kafka/records.js';
 import { topicSpecs, topology, type Topology } from '../../../src/kafka/topology.js';
 import { createRegistryClient, type ValueCodec } from '../../../src/kafka/value-codec.js';
 import { createLogger, type Logger } from '../../../src/observability/logger.js';
-import { startEngine, type ConnectedConfig, type Engine } from '../../../src/roles/engine.js';
+import {
+  startEngine,
+  type ConnectedConfig,
+  type Engine,
+  type EngineOptions,
+} from '../../../src/roles/engine.js';
 import { TEST_LOG_LEVEL, brokers, registryUrl, testKafka, waitFor } from './context.js';
 
 export interface EngineFixture {
@@ -35,7 +40,7 @@ export interface TopicReader<T> {
 /** A kretry deployment of its own (unique topic prefix) on the test broker, with `env` overrides. */
 export async function startEngineFixture(
   env: Record<string, string>,
-  options: { start?: boolean; logger?: Logger } = {},
+  options: { start?: boolean; engine?: EngineOptions; logger?: Logger } = {},
 ): Promise<EngineFixture> {
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const config = loadConfig({
@@ -64,6 +69,7 @@ export async function startEngineFixture(
       ? undefined
       : await startEngine(connected, options.logger ?? createLogger(connected.logLevel), {
           defaultMetrics: false,
+          ...options.engine,
         });
   const producer: Producer = kafka.producer({ createPartitioner: PARTITIONER });
   await producer.connect();

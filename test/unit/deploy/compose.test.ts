@@ -157,6 +157,7 @@ describe('docker-compose.yml', () => {
 
 describe('Prometheus and Grafana wiring', () => {
   interface PromConfig {
+    rule_files?: string[];
     scrape_configs: {
       job_name: string;
       metrics_path: string;
@@ -179,6 +180,13 @@ describe('Prometheus and Grafana wiring', () => {
     expect(compose.configs?.[mounted?.source ?? '']?.environment).toBe('KRETRY_API_TOKEN');
     expect(service('prometheus').volumes).toContain(
       './deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+    );
+  });
+
+  it("loads kretry's alerting rules from the file compose mounts", () => {
+    expect(prom.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    expect(service('prometheus').volumes).toContain(
+      './deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
     );
   });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REDACTED_HEADERS, REDACTED, redactHeaders } from '../../../src/domain/redact-headers.js';
+import {
+  DEFAULT_REDACTED_HEADERS,
+  REDACTED,
+  redactHeaders,
+  redactUrl,
+} from '../../../src/domain/redact-headers.js';
 
 describe('redactHeaders', () => {
   const stored = {
@@ -41,5 +46,21 @@ describe('redactHeaders', () => {
       Accept: '*/*',
     });
     expect(redactHeaders({}, DEFAULT_REDACTED_HEADERS)).toEqual({});
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides a userinfo password and key-like query values, keeping the rest as written', () => {
+    expect(redactUrl('https://hook:s3cret@example.com/in?x=1')).toBe(
+      `https://hook:${encodeURIComponent(REDACTED)}@example.com/in?x=1`,
+    );
+    expect(redactUrl('https://example.com/in?api_key=abc&tenant=t1&sig=zz')).toBe(
+      `https://example.com/in?api_key=${encodeURIComponent(REDACTED)}&tenant=t1&sig=${encodeURIComponent(REDACTED)}`,
+    );
+  });
+
+  it('leaves URLs without credentials, and non-URLs, exactly as they are', () => {
+    for (const url of ['https://example.com/a/b?tenant=1', 'http://user@example.com/', '', 'not a url'])
+      expect(redactUrl(url)).toBe(url);
   });
 });
