@@ -108,6 +108,35 @@ describe('route (properties)', () => {
     );
   });
 
+  it('never sends a request that is not repeatable again after an ambiguous failure, and changes nothing else', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.boolean(),
+        fc.boolean(),
+        ({ policy, attempt, tierIndex, sinceFirst, random, retryAfterMs }, ambiguous, isRepeatable) => {
+          const first = 1_000_000_000;
+          const progress = { attempt, tierIndex, firstAttemptAt: first, policy };
+          const outcome = { kind: 'retryable', errorClass: 'x', retryAfterMs, ambiguous } as const;
+          const decision = route(
+            { ...progress, repeatable: isRepeatable },
+            outcome,
+            first + sinceFirst,
+            random,
+          );
+          if (ambiguous && !isRepeatable) {
+            expect(decision).toEqual({ kind: 'dead-letter', reason: 'unsafe_to_retry' });
+          } else {
+            // Anything else routes as if the rule did not exist.
+            expect(decision).toEqual(
+              route(progress, { ...outcome, ambiguous: false }, first + sinceFirst, random),
+            );
+          }
+        },
+      ),
+    );
+  });
+
   it('moves a delay by at most the jitter fraction', () => {
     fc.assert(
       fc.property(
