@@ -4,7 +4,7 @@
  *
  * - `/ok` → 200;
  * - `/flaky/<n>` → 500 for the first n requests carrying one `webhook-id`, then 200;
- * - `/dead/<status>` → that status, always (500: retried until exhausted; 410: permanent).
+ * - `/dead/<status>` → that status, always (500: retried until max_attempts or max_age; 410: permanent).
  *
  * Every answer waits a uniform random latency in [CHAOS_LATENCY_MIN_MS, CHAOS_LATENCY_MAX_MS].
  * `GET /__stats` answers the request count (stats requests excluded). The process prints its port

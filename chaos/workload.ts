@@ -15,7 +15,7 @@ export interface PlannedDelivery {
 
 /**
  * The mix of every scenario, by index: 60 % healthy, 20 % flaky (500 on the first 1–3 requests,
- * so it succeeds within 4 attempts), 10 % always 500 (exhausted), 10 % 410 (permanent; the first
+ * so it succeeds within 4 attempts), 10 % always 500 (max_attempts or max_age), 10 % 410 (permanent; the first
  * 410 disables its endpoint, so the rest of that endpoint's deliveries dead-letter as
  * `endpoint_disabled`). Endpoints are shared by many deliveries, as in real traffic.
  */

@@ -8,7 +8,17 @@ import { Kafka, logLevel } from 'kafkajs';
 
 interface DeadLetter {
   request: { deliveryId: string; endpointId: string; url: string; body: Buffer } | null;
-  reason: 'permanent_failure' | 'exhausted' | 'endpoint_disabled' | 'target_forbidden' | 'invalid_record';
+  // exhausted: either limit, in letters written before max_attempts and max_age; unknown: a newer reason.
+  reason:
+    | 'permanent_failure'
+    | 'max_attempts'
+    | 'max_age'
+    | 'endpoint_disabled'
+    | 'target_forbidden'
+    | 'invalid_record'
+    | 'unsafe_to_retry'
+    | 'exhausted'
+    | 'unknown';
   lastStatus: number | null;
   lastError: string | null;
   deadAt: number;

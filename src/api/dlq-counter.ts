@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { DeadLetterReason } from '../domain/route.js';
+import type { RecordedDeadLetterReason } from '../domain/route.js';
 import type { Logger } from '../observability/logger.js';
 import { readDlq } from '../operator/dlq-reader.js';
 import type { DeadLetterValue } from '../kafka/records.js';
@@ -11,7 +11,7 @@ import type { ValueCodec } from '../kafka/value-codec.js';
  * reason, whatever the size of the dlq.
  */
 export class DlqCounter {
-  readonly #byReason = new Map<DeadLetterReason | 'undecodable', number>();
+  readonly #byReason = new Map<RecordedDeadLetterReason | 'undecodable', number>();
   readonly #abort = new AbortController();
   #reading: Promise<void> | undefined;
 

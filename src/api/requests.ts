@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { ENDPOINT_STATES } from '../domain/health/gate.js';
+import { RECORDED_DEAD_LETTER_REASONS } from '../domain/route.js';
 import type { ConfigChange } from '../operator/endpoint-commands.js';
 
 const MAX_AGE_LIMIT_MS = 72 * 3_600_000;
@@ -69,6 +70,7 @@ export function configBody(engineTiersMs: readonly number[]) {
         .nullable()
         .optional(),
       disableOn404: z.boolean().nullable().optional(),
+      retryUnsafe: z.boolean().nullable().optional(),
     })
     .strict();
 }
@@ -84,6 +86,7 @@ export function toConfigChange(body: ConfigBody): ConfigChange {
     ...(body.url !== undefined && { url: body.url }),
     ...(body.secrets !== undefined && { secrets: body.secrets }),
     ...(body.disableOn404 !== undefined && { disableOn404: body.disableOn404 }),
+    ...(body.retryUnsafe !== undefined && { retryUnsafe: body.retryUnsafe }),
     ...(body.policy !== undefined && {
       policy:
         body.policy === null
@@ -102,9 +105,7 @@ export const resolveBody = z
   .object({
     deliveryId: z.string().min(1).max(256).optional(),
     endpointId: z.string().min(1).max(256).optional(),
-    reason: z
-      .enum(['permanent_failure', 'exhausted', 'endpoint_disabled', 'target_forbidden', 'invalid_record'])
-      .optional(),
+    reason: z.enum(RECORDED_DEAD_LETTER_REASONS).optional(),
     by: z.string().min(1, 'must not be empty').max(256),
     note: z.string().max(2000).optional(),
   })

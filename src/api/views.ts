@@ -13,6 +13,7 @@ export function configView(config: EndpointConfigValue): Record<string, unknown>
     policy: config.policy,
     enabled: config.enabled,
     disableOn404: config.disableOn404,
+    retryUnsafe: config.retryUnsafe ?? null,
     enabledAt: iso(config.enabledAt),
     circuitResetAt: iso(config.circuitResetAt),
     updatedAt: iso(config.updatedAt),

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { KretryError } from '../errors.js';
 import { Command, Option } from 'commander';
 import { redactHeaders, redactUrl } from '../domain/redact-headers.js';
-import type { DeadLetterReason } from '../domain/route.js';
+import { RECORDED_DEAD_LETTER_REASONS, type RecordedDeadLetterReason } from '../domain/route.js';
 import type { DeadLetterValue } from '../kafka/records.js';
 import { readDlq, type DlqEntry } from '../operator/dlq-reader.js';
 import type { DeadLetterHandledValue } from '../kafka/records.js';
@@ -16,18 +16,13 @@ import {
   type CommonFlags,
 } from './common.js';
 
-export const REASONS: readonly DeadLetterReason[] = [
-  'permanent_failure',
-  'exhausted',
-  'endpoint_disabled',
-  'target_forbidden',
-  'invalid_record',
-];
+/** Every reason a dead letter can carry, `exhausted` included: letters written before the split keep it. */
+export const REASONS: readonly RecordedDeadLetterReason[] = RECORDED_DEAD_LETTER_REASONS;
 
 interface FilterFlags extends CommonFlags {
   endpoint?: string;
   deliveryId?: string;
-  reason?: DeadLetterReason;
+  reason?: RecordedDeadLetterReason;
   since?: string;
   json?: boolean;
 }
@@ -86,6 +81,7 @@ export function deadLetterJson(entry: DlqEntry, redacted: readonly string[]): Re
             body: request.body.toString('utf8'),
             bodyBase64: request.body.toString('base64'),
             policy: request.policy,
+            retryUnsafe: request.retryUnsafe ?? null,
           },
     attempts: letter.attempts.map((a) => ({ ...a, at: iso(a.at) })),
     source: letter.source,
@@ -120,7 +116,7 @@ export function formatDeadLetter(entry: DlqEntry): string {
 
 function filterOf(flags: FilterFlags): {
   endpointId?: string;
-  reason?: DeadLetterReason;
+  reason?: RecordedDeadLetterReason;
   deliveryId?: string;
 } {
   return {
@@ -146,7 +142,7 @@ function tailCommand(): Command {
 
 Examples:
   kretry dlq tail --since 1h
-  kretry dlq tail --endpoint acme --reason exhausted --json | jq .request.url
+  kretry dlq tail --endpoint acme --reason max_attempts --json | jq .request.url
   kretry dlq tail --follow`,
     )
     .action(async (flags: FilterFlags & { follow?: boolean }) => {

@@ -139,6 +139,7 @@ interface SetFlags extends CommonFlags {
   policyTiers?: string;
   clearPolicy?: boolean;
   disableOn404?: 'true' | 'false' | 'default';
+  retryUnsafe?: 'true' | 'false' | 'default';
 }
 
 /** The flags of `endpoints set` as the admin API's PUT body, validated by the same schema. */
@@ -158,6 +159,9 @@ function setAction(id: string, flags: SetFlags): Promise<void> {
       ...(flags.clearSecrets === true && { secrets: [] }),
       ...(flags.disableOn404 !== undefined && {
         disableOn404: flags.disableOn404 === 'default' ? null : flags.disableOn404 === 'true',
+      }),
+      ...(flags.retryUnsafe !== undefined && {
+        retryUnsafe: flags.retryUnsafe === 'default' ? null : flags.retryUnsafe === 'true',
       }),
       ...(flags.clearPolicy === true && { policy: null }),
       ...(policyGiven && {
@@ -239,6 +243,12 @@ Examples:
     .option('--clear-policy', "remove the override: the engine's policy applies")
     .addOption(
       new Option('--disable-on-404 <choice>', 'treat 404 like 410').choices(['true', 'false', 'default']),
+    )
+    .addOption(
+      new Option(
+        '--retry-unsafe <choice>',
+        'retry after an ambiguous failure whatever the method (PATCH too)',
+      ).choices(['true', 'false', 'default']),
     )
     .option('--json', 'print compact JSON')
     .addHelpText(

@@ -12,12 +12,12 @@ import {
   type CommonFlags,
 } from './common.js';
 import { withDlqFilters } from './dlq-command.js';
-import type { DeadLetterReason } from '../domain/route.js';
+import type { RecordedDeadLetterReason } from '../domain/route.js';
 
 interface RedriveFlags extends CommonFlags {
   endpoint?: string;
   deliveryId?: string;
-  reason?: DeadLetterReason;
+  reason?: RecordedDeadLetterReason;
   since?: string;
   until?: string;
   limit?: string;
@@ -45,7 +45,7 @@ Examples:
   kretry redrive --endpoint acme --reason endpoint_disabled --dry-run
   kretry redrive --endpoint acme --since 2026-11-20T00:00:00Z --until 6h
   kretry redrive --delivery-id msg_2f1c
-  kretry redrive --reason exhausted --limit 100 --json`,
+  kretry redrive --reason max_attempts --limit 100 --json`,
     )
     .action(async (flags: RedriveFlags) => {
       const since = flags.since === undefined ? undefined : parseTime(flags.since, '--since');

@@ -147,7 +147,8 @@ export function sendCommand(): Command {
       'after',
       `
 A delivery in a file or on stdin: {"endpointId": "acme", "url": "https://…", "body": {…},
-"headers": {…}, "method": "POST", "deliveryId": "…", "policy": {"maxAttempts": 5, "maxAge": "1h"}}
+"headers": {…}, "method": "POST", "deliveryId": "…", "policy": {"maxAttempts": 5, "maxAge": "1h"},
+"retryUnsafe": true}   (retryUnsafe: retry a PATCH or other non-idempotent method after a timeout too)
 Invalid entries are reported with their line and skipped; the others are sent (exit code 1 then).
 ${EXIT_CODES_HELP}
 

@@ -159,6 +159,8 @@ export const configSchema = z
       .optional(),
     /** @defaultValue `info` */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** One `info` line per attempt (ids, status, outcome, next step; no headers or bodies). @defaultValue true */
+    logAttempts: booleanFlag.prefault(true),
   })
   .strict();
 
@@ -224,4 +226,5 @@ export const ENV_NAMES = {
   metricsTopEndpoints: 'KRETRY_METRICS_TOP_ENDPOINTS',
   roles: 'KRETRY_ROLES',
   logLevel: 'KRETRY_LOG_LEVEL',
+  logAttempts: 'KRETRY_LOG_ATTEMPTS',
 } as const satisfies Record<keyof Config, `KRETRY_${string}`>;

@@ -168,8 +168,9 @@ function errorKind(error: unknown): AttemptError {
     if (code === 'ECONNREFUSED') return 'connection_refused';
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA')
       return 'dns_failure';
+    // No connection, so nothing was sent: safe to repeat whatever the method (retry-safety.ts).
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect_timeout';
     if (
-      code === 'UND_ERR_CONNECT_TIMEOUT' ||
       code === 'UND_ERR_HEADERS_TIMEOUT' ||
       code === 'UND_ERR_BODY_TIMEOUT' ||
       code === 'ETIMEDOUT' ||

@@ -4,6 +4,7 @@ export const ATTEMPT_ERRORS = [
   'connection_reset',
   'dns_failure',
   'tls_failure',
+  'connect_timeout',
   'timeout',
   'network',
   'invalid_url',
@@ -21,7 +22,16 @@ export type PermanentReason = 'permanent_failure' | 'target_forbidden';
 
 export type Outcome =
   | { readonly kind: 'success' }
-  | { readonly kind: 'retryable'; readonly errorClass: string; readonly retryAfterMs: number | undefined }
+  | {
+      readonly kind: 'retryable';
+      readonly errorClass: string;
+      readonly retryAfterMs: number | undefined;
+      /**
+       * The request may have reached the receiver, and been acted on, with no answer to say so: a
+       * timeout or a broken connection after it was sent (see retry-safety.ts).
+       */
+      readonly ambiguous: boolean;
+    }
   | {
       readonly kind: 'permanent';
       readonly errorClass: string;
@@ -35,14 +45,21 @@ export interface ClassifyOptions {
   readonly disableOn404: boolean;
 }
 
-/** Failures before a response: each is retryable (the network may heal) or permanent (it never will). */
-const ERROR_TABLE: Readonly<Record<AttemptError, 'retryable' | PermanentReason>> = {
-  connection_refused: 'retryable',
-  connection_reset: 'retryable',
-  dns_failure: 'retryable',
-  tls_failure: 'retryable',
-  timeout: 'retryable',
-  network: 'retryable',
+/**
+ * Failures before a response: each is retryable (the network may heal) or permanent (it never will).
+ * A retryable one is `unsent` when it happens before any of the request can have left (no address,
+ * no connection, no TLS session), and `ambiguous` when the request may have reached the receiver: a
+ * timeout waiting for the answer, a connection reset or closed while sending or waiting, or a
+ * failure kretry cannot place (`network`), which counts as the worse case.
+ */
+const ERROR_TABLE: Readonly<Record<AttemptError, 'unsent' | 'ambiguous' | PermanentReason>> = {
+  connection_refused: 'unsent',
+  connection_reset: 'ambiguous',
+  dns_failure: 'unsent',
+  tls_failure: 'unsent',
+  connect_timeout: 'unsent',
+  timeout: 'ambiguous',
+  network: 'ambiguous',
   invalid_url: 'permanent_failure',
   invalid_request: 'permanent_failure',
   body_too_large: 'permanent_failure',
@@ -60,15 +77,18 @@ const RETRYABLE_4XX = new Set([408, 429]);
 export function classify(result: AttemptResult, options: ClassifyOptions): Outcome {
   if (result.kind === 'error') {
     const verdict = ERROR_TABLE[result.error];
-    return verdict === 'retryable'
-      ? { kind: 'retryable', errorClass: result.error, retryAfterMs: undefined }
-      : { kind: 'permanent', errorClass: result.error, reason: verdict, disablesEndpoint: false };
+    if (verdict === 'unsent' || verdict === 'ambiguous') {
+      const ambiguous = verdict === 'ambiguous';
+      return { kind: 'retryable', errorClass: result.error, retryAfterMs: undefined, ambiguous };
+    }
+    return { kind: 'permanent', errorClass: result.error, reason: verdict, disablesEndpoint: false };
   }
   const { status } = result;
   const errorClass = `http_${status}`;
   if (status >= 200 && status <= 299) return { kind: 'success' };
   if (status >= 500 || status < 200 || RETRYABLE_4XX.has(status)) {
-    return { kind: 'retryable', errorClass, retryAfterMs: result.retryAfterMs };
+    // An answer is never ambiguous: the receiver says what it did (a 5xx says it failed).
+    return { kind: 'retryable', errorClass, retryAfterMs: result.retryAfterMs, ambiguous: false };
   }
   const disablesEndpoint = status === 410 || (status === 404 && options.disableOn404);
   return { kind: 'permanent', errorClass, reason: 'permanent_failure', disablesEndpoint };

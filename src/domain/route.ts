@@ -9,10 +9,34 @@ export interface DeliveryProgress {
   readonly tierIndex: number;
   readonly firstAttemptAt: number;
   readonly policy: RetryPolicy;
+  /**
+   * false: the request must not be sent again after an ambiguous failure (retry-safety.ts decides).
+   * Left out, it may (the tier steps that spend no attempt do not need it).
+   */
+  readonly repeatable?: boolean;
 }
 
-export type DeadLetterReason =
-  'permanent_failure' | 'exhausted' | 'endpoint_disabled' | 'target_forbidden' | 'invalid_record';
+/**
+ * Why a dead letter was written, every symbol of schemas/DeadLetter.avsc. kretry decides all but two:
+ * `exhausted` is what kretry wrote for either limit before it told `max_attempts` from `max_age`
+ * (old records keep it), and `unknown` is the enum's default, what this version reads for a reason
+ * a newer kretry added.
+ */
+export const RECORDED_DEAD_LETTER_REASONS = [
+  'permanent_failure',
+  'max_attempts',
+  'max_age',
+  'endpoint_disabled',
+  'target_forbidden',
+  'invalid_record',
+  'unsafe_to_retry',
+  'exhausted',
+  'unknown',
+] as const;
+export type RecordedDeadLetterReason = (typeof RECORDED_DEAD_LETTER_REASONS)[number];
+
+/** The reasons kretry decides today. */
+export type DeadLetterReason = Exclude<RecordedDeadLetterReason, 'exhausted' | 'unknown'>;
 
 export type RouteDecision =
   | { readonly kind: 'done' }
@@ -29,7 +53,8 @@ export type RouteDecision =
  * the jitter. A `Retry-After` moves the due time later, never earlier, and never beyond the longest
  * tier (a server asking for a day gets the longest tier); a wait as long as a later tier's delay
  * also moves the delivery onto that tier (see scheduleOn). A retry that would fall due
- * after the age limit dead-letters now instead of waiting for nothing.
+ * after the age limit dead-letters now instead of waiting for nothing. A request that is not
+ * `repeatable` is not sent again after an ambiguous failure: it dead-letters as `unsafe_to_retry`.
  */
 export function route(
   progress: DeliveryProgress,
@@ -43,8 +68,11 @@ export function route(
     case 'permanent':
       return { kind: 'dead-letter', reason: outcome.reason };
     case 'retryable': {
+      // Before the limits: whatever attempt this was, sending it again might do it twice.
+      if (outcome.ambiguous && progress.repeatable === false)
+        return { kind: 'dead-letter', reason: 'unsafe_to_retry' };
       if (progress.attempt >= progress.policy.maxAttempts)
-        return { kind: 'dead-letter', reason: 'exhausted' };
+        return { kind: 'dead-letter', reason: 'max_attempts' };
       const tierIndex = progress.tierIndex + 1;
       return scheduleOn(progress, tierIndex, progress.attempt + 1, now, random, outcome.retryAfterMs);
     }
@@ -87,7 +115,7 @@ function scheduleOn(
   const tierIndex = tierCoveringWait(policy, nextTierIndex, waitMs);
   const backoffDue = now + jitteredDelayMs(tierDelayMs(policy, tierIndex), policy.jitter, random);
   const dueAt = Math.max(backoffDue, now + waitMs);
-  if (dueAt - progress.firstAttemptAt > policy.maxAgeMs) return { kind: 'dead-letter', reason: 'exhausted' };
+  if (dueAt - progress.firstAttemptAt > policy.maxAgeMs) return { kind: 'dead-letter', reason: 'max_age' };
   return { kind: 'schedule', attempt, tierIndex, dueAt };
 }
 

@@ -1,7 +1,7 @@
 import type { EndpointEvent } from '../domain/health/endpoint-events.js';
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import type { AttemptOutcome } from '../domain/attempt-outcome.js';
-import type { DeadLetterReason } from '../domain/route.js';
+import type { RecordedDeadLetterReason } from '../domain/route.js';
 
 /** The values of the Avro schemas in `schemas/`, as avsc decodes them (timestamps in epoch ms). */
 export interface DeliveryRequestValue {
@@ -14,6 +14,11 @@ export interface DeliveryRequestValue {
   readonly contentType: string;
   readonly createdAt: number;
   readonly policy: PolicyOverrideValue | null;
+  /**
+   * Opt in to a retry after an ambiguous failure whatever the method (src/domain/retry-safety.ts);
+   * null follows the endpoint. Always there when decoded; left out when written, avsc writes null.
+   */
+  readonly retryUnsafe?: boolean | null;
 }
 
 export interface AttemptSummaryValue {
@@ -54,7 +59,7 @@ export interface AttemptRecordedValue {
 
 export interface DeadLetterValue {
   readonly request: DeliveryRequestValue | null;
-  readonly reason: DeadLetterReason;
+  readonly reason: RecordedDeadLetterReason;
   readonly lastStatus: number | null;
   readonly lastError: string | null;
   readonly lastResponseBody: string | null;
@@ -93,6 +98,8 @@ export interface EndpointConfigValue {
   readonly policy: PolicyOverrideValue | null;
   readonly enabled: boolean;
   readonly disableOn404: boolean | null;
+  /** See DeliveryRequestValue.retryUnsafe; a delivery's own setting wins. */
+  readonly retryUnsafe?: boolean | null;
   readonly enabledAt: number | null;
   readonly circuitResetAt: number | null;
   readonly updatedAt: number;

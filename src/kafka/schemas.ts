@@ -84,9 +84,36 @@ export function loadSchemas(
         },
       );
     }
-    loaded.set(name, { name, type, json: type.schema({ exportAttrs: true }) as Record<string, unknown> });
+    const json = type.schema({ exportAttrs: true }) as Record<string, unknown>;
+    loaded.set(name, { name, type, json: withEnumDefaults(json, registry) });
   }
   return loaded;
+}
+
+/**
+ * Puts each enum's `default` back into an exported schema: avsc 5.7 reads it (EnumType keeps it and
+ * resolves an unknown writer symbol to it, lib/types.js EnumType.prototype._update) but leaves it out
+ * of `Type#schema()` (EnumType.prototype._deref writes only the symbols). Without it the registered
+ * schema would not tell other readers what to read for a symbol they do not know.
+ */
+function withEnumDefaults(
+  node: unknown,
+  registry: Readonly<Record<string, avro.Type>>,
+): Record<string, unknown> {
+  const visit = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(visit);
+    if (typeof value !== 'object' || value === null) return value;
+    const copy: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) copy[key] = visit(inner);
+    if (copy['type'] === 'enum' && typeof copy['name'] === 'string') {
+      const enumType = registry[copy['name']];
+      const symbol =
+        enumType instanceof avro.types.EnumType ? (enumType as { default?: unknown }).default : undefined;
+      if (typeof symbol === 'string') copy['default'] = symbol;
+    }
+    return copy;
+  };
+  return visit(node) as Record<string, unknown>;
 }
 
 let defaults: ReadonlyMap<SchemaName, LoadedSchema> | undefined;

@@ -1,9 +1,16 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** JSON logs to stderr; secrets are never passed to the logger, and these paths are redacted if they are. */
-export function createLogger(level: string, name = 'kretry'): Logger {
+/**
+ * JSON logs to stderr (or `destination`); secrets are never passed to the logger, and these paths
+ * are redacted if they are.
+ */
+export function createLogger(
+  level: string,
+  name = 'kretry',
+  destination: DestinationStream = pino.destination(2),
+): Logger {
   return pino(
     {
       name,
@@ -13,6 +20,6 @@ export function createLogger(level: string, name = 'kretry'): Logger {
         censor: '[redacted]',
       },
     },
-    pino.destination(2),
+    destination,
   );
 }

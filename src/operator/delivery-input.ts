@@ -38,6 +38,8 @@ export const deliveryInput = z
       })
       .strict()
       .optional(),
+    /** Send again after an ambiguous failure whatever the method (docs/lifecycle.md, step 4). */
+    retryUnsafe: z.boolean().optional(),
   })
   .strict()
   .refine((d) => d.body === undefined || d.bodyBase64 === undefined, 'give body or bodyBase64, not both');
@@ -69,6 +71,7 @@ export function toDeliveryRequest(input: z.output<typeof deliveryInput>, now: nu
             maxAgeMs: input.policy.maxAge ?? null,
             tiers: input.policy.tiers ?? null,
           },
+    retryUnsafe: input.retryUnsafe ?? null,
   };
 }
 

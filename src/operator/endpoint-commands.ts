@@ -14,6 +14,7 @@ export interface ConfigChange {
   readonly secrets?: readonly string[];
   readonly policy?: PolicyOverrideValue | null;
   readonly disableOn404?: boolean | null;
+  readonly retryUnsafe?: boolean | null;
 }
 
 export interface EndpointCommandsDeps {
@@ -34,6 +35,7 @@ export function defaultEndpointConfig(endpointId: string, at: number): EndpointC
     policy: null,
     enabled: true,
     disableOn404: null,
+    retryUnsafe: null,
     enabledAt: null,
     circuitResetAt: null,
     updatedAt: at,
@@ -92,6 +94,7 @@ export class EndpointCommands {
       secrets: change.secrets === undefined ? config.secrets : [...change.secrets],
       policy: change.policy === undefined ? config.policy : change.policy,
       disableOn404: change.disableOn404 === undefined ? config.disableOn404 : change.disableOn404,
+      retryUnsafe: change.retryUnsafe === undefined ? (config.retryUnsafe ?? null) : change.retryUnsafe,
     }));
   }
 

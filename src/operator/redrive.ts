@@ -1,5 +1,5 @@
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { DeadLetterReason } from '../domain/route.js';
+import type { RecordedDeadLetterReason } from '../domain/route.js';
 import { KretryError } from '../errors.js';
 import type { Codecs } from '../kafka/codecs.js';
 import { CompactedTable } from '../kafka/compacted-table.js';
@@ -12,7 +12,7 @@ import { readDlq } from './dlq-reader.js';
 
 export interface RedriveFilter {
   readonly endpointId?: string | undefined;
-  readonly reason?: DeadLetterReason | undefined;
+  readonly reason?: RecordedDeadLetterReason | undefined;
   /** Dead letters with deadAt at or after this (epoch ms). */
   readonly since?: number | undefined;
   /** Dead letters with deadAt before this (epoch ms). */

@@ -15,9 +15,11 @@ import type { EngineMetrics } from '../observability/metrics.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
 import { gate, gateView } from '../domain/health/gate.js';
 import { skipToNextTier } from '../domain/route.js';
+import { repeatable } from '../domain/retry-safety.js';
 import type { ProbeTracker } from '../domain/health/probe-tracker.js';
 import type { Tracer } from '@opentelemetry/api';
 import { recordAttemptSpan } from '../observability/tracing.js';
+import type { AttemptLog, NextStep } from '../observability/attempt-log.js';
 
 export interface StepContext {
   readonly topology: Topology;
@@ -37,6 +39,8 @@ export interface StepContext {
   readonly probes: ProbeTracker;
   /** Records each attempt as a span when spans are exported (observability/tracing.ts). */
   readonly tracer?: Tracer | undefined;
+  /** The log line of each attempt, after it commits; unset with KRETRY_LOG_ATTEMPTS=false. */
+  readonly attemptLog?: AttemptLog | undefined;
 }
 
 /** Metric updates of one step, applied once its records commit (Processed.afterCommit). */
@@ -128,7 +132,13 @@ export async function attemptAndRoute(
   // must describe the same instant.
   const decidedAt = ctx.now();
   const decision = route(
-    { attempt: before.attempt, tierIndex: before.tierIndex, firstAttemptAt, policy },
+    {
+      attempt: before.attempt,
+      tierIndex: before.tierIndex,
+      firstAttemptAt,
+      policy,
+      repeatable: repeatable(request.method, request.retryUnsafe ?? null, settings?.retryUnsafe ?? null),
+    },
     outcome,
     decidedAt,
     ctx.random(),
@@ -151,6 +161,7 @@ export async function attemptAndRoute(
       'kretry.next': decision.kind === 'dead-letter' ? `dead:${decision.reason}` : decision.kind,
     },
   });
+  effects.push(logLine(ctx, request, tierLabel, summary, nextStep(ctx, policy, decision)));
   switch (decision.kind) {
     case 'done':
       effects.push(() => ctx.metrics.deliveries.inc({ result: 'delivered' }));
@@ -241,13 +252,15 @@ function skipped(
           now,
           ctx.random(),
         );
+  effects.push(logLine(ctx, request, tierLabel, summary, nextStep(ctx, policy, next)));
   if (next.kind === 'schedule') {
     return processed(
       [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history, before.traceparent)],
       effects,
     );
   }
-  const reason = next.kind === 'dead-letter' ? next.reason : 'exhausted';
+  // A skip spends no attempt, so only the age limit ends it (skipToNextTier never says 'done').
+  const reason = next.kind === 'dead-letter' ? next.reason : 'max_age';
   const letter = deadLetter(
     ctx,
     request,
@@ -295,6 +308,49 @@ function summarize(attempt: number, report: AttemptReport, outcome: Outcome): At
     errorClass: outcome.kind === 'success' ? null : outcome.errorClass,
     latencyMs: Math.round(report.latencyMs),
   };
+}
+
+/** Where a decision sends the delivery, for the log line. */
+function nextStep(ctx: StepContext, policy: RetryPolicy, decision: RouteDecision): NextStep {
+  switch (decision.kind) {
+    case 'done':
+      return { kind: 'delivered' };
+    case 'schedule':
+      return {
+        kind: 'scheduled',
+        tier: tierTopicOf(ctx, policy, decision.tierIndex).label,
+        dueAt: decision.dueAt,
+      };
+    case 'dead-letter':
+      return { kind: 'dead', reason: decision.reason };
+  }
+}
+
+/**
+ * The attempt's log line, as an effect: it runs after the step's transaction commits, so an attempt
+ * whose records were rolled back (and which will be made again) is not logged as done.
+ */
+function logLine(
+  ctx: StepContext,
+  request: DeliveryRequestValue,
+  tier: string,
+  summary: AttemptSummaryValue,
+  next: NextStep,
+): () => void {
+  const log = ctx.attemptLog;
+  if (log === undefined) return () => undefined;
+  return () =>
+    log({
+      deliveryId: request.deliveryId,
+      endpointId: request.endpointId,
+      attempt: summary.attempt,
+      tier,
+      status: summary.status,
+      errorClass: summary.errorClass,
+      latencyMs: summary.latencyMs,
+      outcome: summary.outcome,
+      next,
+    });
 }
 
 /** The tier topic for a tier step of this delivery's policy (its tiers may be a subset of the engine's). */

@@ -13,6 +13,7 @@ import { topology } from '../kafka/topology.js';
 import { missingTopics } from '../kafka/create-topics.js';
 import { createRegistryClient } from '../kafka/value-codec.js';
 import type { Logger } from '../observability/logger.js';
+import { attemptLog } from '../observability/attempt-log.js';
 import { createMetrics, type EngineMetrics } from '../observability/metrics.js';
 import type { StepContext } from './delivery-step.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health/endpoint-health.js';
@@ -160,6 +161,7 @@ export async function startEngine(
     random: options.random ?? Math.random,
     metrics,
     tracer: tracing.tracer,
+    attemptLog: config.logAttempts ? attemptLog(logger) : undefined,
   };
   const deps = {
     sessionTimeoutMs: config.sessionTimeout,

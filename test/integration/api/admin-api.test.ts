@@ -126,9 +126,9 @@ describe('admin API', () => {
     const id = await fx.send({ endpointId: 'ep-conf', url: receiver.url('/conf') });
     await dlq.until(
       (values) => values.some((d) => d.request?.deliveryId === id),
-      'the exhausted dead letter',
+      'the max_attempts dead letter',
     );
-    expect(dlq.values.find((d) => d.request?.deliveryId === id)).toMatchObject({ reason: 'exhausted' });
+    expect(dlq.values.find((d) => d.request?.deliveryId === id)).toMatchObject({ reason: 'max_attempts' });
     const requests = receiver.requestsTo('/conf');
     expect(requests).toHaveLength(2);
     const first = requests[0];
@@ -239,7 +239,8 @@ describe('admin API', () => {
       async () => {
         const stats = (await call('GET', '/stats')).body as { dlq: { byReason: Record<string, number> } };
         return (
-          (stats.dlq.byReason['exhausted'] ?? 0) >= 1 && (stats.dlq.byReason['endpoint_disabled'] ?? 0) >= 1
+          (stats.dlq.byReason['max_attempts'] ?? 0) >= 1 &&
+          (stats.dlq.byReason['endpoint_disabled'] ?? 0) >= 1
         );
       },
       { what: 'the dead letters to be counted' },
@@ -264,6 +265,6 @@ describe('admin API', () => {
     );
     expect(metrics.text).toMatch(/kretry_endpoints\{state="closed"\} \d+/);
     expect(metrics.text).toMatch(/kretry_endpoint_failure_rate\{endpoint="ep-conf"\} 1/);
-    expect(metrics.text).toMatch(/kretry_dead_letters_total\{reason="exhausted"\} \d+/);
+    expect(metrics.text).toMatch(/kretry_dead_letters_total\{reason="max_attempts"\} \d+/);
   });
 });

@@ -84,7 +84,7 @@ const aJson = fc.oneof(
       disableOn404: fc.oneof(fc.boolean(), fc.constant(null), aString),
       deliveryId: aString,
       endpointId: aString,
-      reason: fc.constantFrom('exhausted', 'permanent_failure', 'nope'),
+      reason: fc.constantFrom('exhausted', 'max_attempts', 'max_age', 'permanent_failure', 'nope'),
       by: fc.oneof(aString, fc.constant('ops')),
       note: aString,
     },

@@ -106,7 +106,7 @@ describe('kretry send, dlq tail, dlq stats', () => {
     const text = await runCli(['dlq', 'tail', '--endpoint', 'dlq-down'], env);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(down);
-    expect(text.stdout).toContain('exhausted');
+    expect(text.stdout).toContain('max_attempts');
     expect(text.stdout).toMatch(/#2 .* retryable +503/);
     expect(text.stdout).not.toContain(bad);
 
@@ -120,7 +120,11 @@ describe('kretry send, dlq tail, dlq stats', () => {
       byAge: Record<string, number>;
     }>(stats.stdout)[0];
     expect(counts?.total).toBe(dlq.values.length);
-    expect(counts?.byReason).toMatchObject({ permanent_failure: 1, exhausted: 1 });
+    expect(counts?.byReason).toMatchObject({ permanent_failure: 1, max_attempts: 1 });
+
+    const byReason = await runCli(['dlq', 'tail', '--reason', 'max_attempts', '--json'], env);
+    expect(byReason.code, byReason.stderr).toBe(0);
+    expect(jsonLines<{ deliveryId: string }>(byReason.stdout).map((l) => l.deliveryId)).toEqual([down]);
     expect(counts?.byEndpoint).toMatchObject({ 'dlq-bad': 1, 'dlq-down': 1 });
     expect(counts?.byLastStatus).toMatchObject({ '400': 1, '503': 1 });
     expect(counts?.byAge['< 1h']).toBe(dlq.values.length);

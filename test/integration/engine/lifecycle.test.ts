@@ -87,22 +87,22 @@ describe('the engine: ingest → HTTP → tiers → dlq', () => {
     expect(attemptsOf(id)[0]?.disablesEndpoint).toBe(true);
   });
 
-  it('dead-letters as exhausted at the attempt limit, with a summary of every attempt', async () => {
+  it('dead-letters as max_attempts at the attempt limit, with a summary of every attempt', async () => {
     receiver.script('/down', [{ status: 500 }]);
     const id = await fx.send({
       endpointId: 'ep-down',
       url: receiver.url('/down'),
       policy: { maxAttempts: 3, maxAgeMs: null, tiers: null },
     });
-    await dlq.until(() => deadLetterOf(id) !== undefined, 'the exhausted dead letter', 90_000);
+    await dlq.until(() => deadLetterOf(id) !== undefined, 'the max_attempts dead letter', 90_000);
     const letter = deadLetterOf(id);
-    expect(letter?.reason).toBe('exhausted');
+    expect(letter?.reason).toBe('max_attempts');
     expect(letter?.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
     expect(letter?.lastStatus).toBe(500);
     expect(receiver.requestsTo('/down')).toHaveLength(3);
   });
 
-  it('dead-letters as exhausted at the age limit', async () => {
+  it('dead-letters as max_age at the age limit', async () => {
     receiver.script('/slow-fail', [{ status: 503 }]);
     const id = await fx.send({
       endpointId: 'ep-age',
@@ -111,7 +111,7 @@ describe('the engine: ingest → HTTP → tiers → dlq', () => {
     });
     await dlq.until(() => deadLetterOf(id) !== undefined, 'the age-limited dead letter', 90_000);
     const letter = deadLetterOf(id);
-    expect(letter?.reason).toBe('exhausted');
+    expect(letter?.reason).toBe('max_age');
     // Tiers 1s, 2s, 4s (±25 %): the retry on the 4s tier would always fall due past 2.5 s.
     expect(letter?.attempts.length).toBeGreaterThanOrEqual(2);
     expect(letter?.attempts.length).toBeLessThanOrEqual(3);

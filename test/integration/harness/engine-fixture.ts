@@ -7,7 +7,7 @@ import { PARTITIONER } from '../../../src/kafka/kafka-client.js';
 import type { DeliveryRequestValue } from '../../../src/kafka/records.js';
 import { topicSpecs, topology, type Topology } from '../../../src/kafka/topology.js';
 import { createRegistryClient, type ValueCodec } from '../../../src/kafka/value-codec.js';
-import { createLogger } from '../../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../../src/observability/logger.js';
 import {
   startEngine,
   type ConnectedConfig,
@@ -40,7 +40,7 @@ export interface TopicReader<T> {
 /** A kretry deployment of its own (unique topic prefix) on the test broker, with `env` overrides. */
 export async function startEngineFixture(
   env: Record<string, string>,
-  options: { start?: boolean; engine?: EngineOptions } = {},
+  options: { start?: boolean; engine?: EngineOptions; logger?: Logger } = {},
 ): Promise<EngineFixture> {
   const prefix = `t${randomUUID().slice(0, 8)}.`;
   const config = loadConfig({
@@ -67,7 +67,7 @@ export async function startEngineFixture(
   const engine =
     options.start === false
       ? undefined
-      : await startEngine(connected, createLogger(connected.logLevel), {
+      : await startEngine(connected, options.logger ?? createLogger(connected.logLevel), {
           defaultMetrics: false,
           ...options.engine,
         });

@@ -38,24 +38,31 @@ describe('classify', () => {
       kind: 'retryable',
       errorClass: 'http_429',
       retryAfterMs: 5000,
+      ambiguous: false,
     });
   });
 
   it.each([
-    ['connection_refused', 'retryable'],
-    ['connection_reset', 'retryable'],
-    ['dns_failure', 'retryable'],
-    ['tls_failure', 'retryable'],
-    ['timeout', 'retryable'],
-    ['network', 'retryable'],
+    ['connection_refused', 'unsent'],
+    ['connection_reset', 'ambiguous'],
+    ['dns_failure', 'unsent'],
+    ['tls_failure', 'unsent'],
+    ['connect_timeout', 'unsent'],
+    ['timeout', 'ambiguous'],
+    ['network', 'ambiguous'],
     ['invalid_url', 'permanent_failure'],
     ['invalid_request', 'permanent_failure'],
     ['body_too_large', 'permanent_failure'],
     ['target_forbidden', 'target_forbidden'],
   ] as const)('classifies %s as %s', (error, verdict) => {
     const outcome = classify({ kind: 'error', error }, opts);
-    if (verdict === 'retryable')
-      expect(outcome).toEqual({ kind: 'retryable', errorClass: error, retryAfterMs: undefined });
+    if (verdict === 'unsent' || verdict === 'ambiguous')
+      expect(outcome).toEqual({
+        kind: 'retryable',
+        errorClass: error,
+        retryAfterMs: undefined,
+        ambiguous: verdict === 'ambiguous',
+      });
     else
       expect(outcome).toEqual({
         kind: 'permanent',
@@ -65,7 +72,16 @@ describe('classify', () => {
       });
   });
 
+  it('never calls an answer ambiguous', () => {
+    for (const status of [100, 408, 429, 500, 503]) {
+      expect(classify({ kind: 'response', status }, opts)).toMatchObject({
+        kind: 'retryable',
+        ambiguous: false,
+      });
+    }
+  });
+
   it('has a row for every error kind', () => {
-    expect(ATTEMPT_ERRORS).toHaveLength(10);
+    expect(ATTEMPT_ERRORS).toHaveLength(11);
   });
 });

@@ -42,7 +42,7 @@ describe('route (properties)', () => {
         const now = 1_000_000_000 + sinceFirst;
         const decision = route(
           { attempt, tierIndex, firstAttemptAt: 1_000_000_000, policy },
-          { kind: 'retryable', errorClass: 'x', retryAfterMs },
+          { kind: 'retryable', errorClass: 'x', retryAfterMs, ambiguous: false },
           now,
           random,
         );
@@ -76,7 +76,7 @@ describe('route (properties)', () => {
         const first = 1_000_000_000;
         const decision = route(
           { attempt, tierIndex, firstAttemptAt: first, policy },
-          { kind: 'retryable', errorClass: 'x', retryAfterMs },
+          { kind: 'retryable', errorClass: 'x', retryAfterMs, ambiguous: false },
           first + sinceFirst,
           random,
         );
@@ -84,7 +84,10 @@ describe('route (properties)', () => {
           expect(decision.attempt).toBeLessThanOrEqual(policy.maxAttempts);
           expect(decision.dueAt - first).toBeLessThanOrEqual(policy.maxAgeMs);
         } else {
-          expect(decision).toEqual({ kind: 'dead-letter', reason: 'exhausted' });
+          expect(decision).toEqual({
+            kind: 'dead-letter',
+            reason: attempt >= policy.maxAttempts ? 'max_attempts' : 'max_age',
+          });
           if (attempt < policy.maxAttempts) {
             // Not the attempt limit, so it must be the age limit: the retry would have been due too late.
             const asked = clampedWait(policy, retryAfterMs);
@@ -102,6 +105,35 @@ describe('route (properties)', () => {
       fc.property(policyArb, fc.integer({ min: 0, max: 60 }), (policy, tierIndex) => {
         expect(tierDelayMs(policy, tierIndex + 1)).toBeGreaterThanOrEqual(tierDelayMs(policy, tierIndex));
       }),
+    );
+  });
+
+  it('never sends a request that is not repeatable again after an ambiguous failure, and changes nothing else', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.boolean(),
+        fc.boolean(),
+        ({ policy, attempt, tierIndex, sinceFirst, random, retryAfterMs }, ambiguous, isRepeatable) => {
+          const first = 1_000_000_000;
+          const progress = { attempt, tierIndex, firstAttemptAt: first, policy };
+          const outcome = { kind: 'retryable', errorClass: 'x', retryAfterMs, ambiguous } as const;
+          const decision = route(
+            { ...progress, repeatable: isRepeatable },
+            outcome,
+            first + sinceFirst,
+            random,
+          );
+          if (ambiguous && !isRepeatable) {
+            expect(decision).toEqual({ kind: 'dead-letter', reason: 'unsafe_to_retry' });
+          } else {
+            // Anything else routes as if the rule did not exist.
+            expect(decision).toEqual(
+              route(progress, { ...outcome, ambiguous: false }, first + sinceFirst, random),
+            );
+          }
+        },
+      ),
     );
   });
 

@@ -11,7 +11,12 @@ const policy = {
   maxAgeMs: 60_000,
   jitter: 0.25,
 };
-const retry = { kind: 'retryable', errorClass: 'http_503', retryAfterMs: undefined } as const;
+const retry = {
+  kind: 'retryable',
+  errorClass: 'http_503',
+  retryAfterMs: undefined,
+  ambiguous: false,
+} as const;
 const t0 = 1_000_000;
 
 describe('route', () => {
@@ -29,17 +34,50 @@ describe('route', () => {
     expect(decision).toEqual({ kind: 'schedule', attempt: 5, tierIndex: 3, dueAt: t0 + 14_000 });
   });
 
-  it('dead-letters as exhausted at the attempt limit', () => {
+  it('dead-letters as max_attempts at the attempt limit', () => {
     expect(route({ attempt: 5, tierIndex: 3, firstAttemptAt: t0, policy }, retry, t0, 0.5)).toEqual({
       kind: 'dead-letter',
-      reason: 'exhausted',
+      reason: 'max_attempts',
     });
   });
 
-  it('dead-letters as exhausted when the retry would fall due past the age limit', () => {
+  it('dead-letters as max_age when the retry would fall due past the age limit', () => {
     expect(route({ attempt: 2, tierIndex: 0, firstAttemptAt: t0, policy }, retry, t0 + 58_500, 0.5)).toEqual({
       kind: 'dead-letter',
-      reason: 'exhausted',
+      reason: 'max_age',
+    });
+  });
+
+  it('says max_attempts when both limits are reached at once (the attempt limit is checked first)', () => {
+    expect(route({ attempt: 5, tierIndex: 3, firstAttemptAt: t0, policy }, retry, t0 + 59_999, 0.5)).toEqual({
+      kind: 'dead-letter',
+      reason: 'max_attempts',
+    });
+  });
+
+  it('dead-letters an ambiguous failure of a request that is not repeatable as unsafe_to_retry', () => {
+    const ambiguous = { ...retry, errorClass: 'timeout', ambiguous: true } as const;
+    const progress = { attempt: 1, tierIndex: -1, firstAttemptAt: t0, policy };
+    expect(route({ ...progress, repeatable: false }, ambiguous, t0, 0.5)).toEqual({
+      kind: 'dead-letter',
+      reason: 'unsafe_to_retry',
+    });
+    // At the attempt limit too: the failure's nature, not the limit, is why it cannot go again.
+    expect(route({ ...progress, attempt: 5, repeatable: false }, ambiguous, t0, 0.5)).toEqual({
+      kind: 'dead-letter',
+      reason: 'unsafe_to_retry',
+    });
+    // A repeatable request retries; so does one that is not, after an unambiguous failure.
+    expect(route({ ...progress, repeatable: true }, ambiguous, t0, 0.5)).toMatchObject({ kind: 'schedule' });
+    expect(route({ ...progress, repeatable: false }, retry, t0, 0.5)).toMatchObject({ kind: 'schedule' });
+  });
+
+  it('dead-letters a skip past the age limit as max_age, whatever attempt it is on', () => {
+    expect(
+      skipToNextTier({ attempt: 5, tierIndex: 3, firstAttemptAt: t0, policy }, t0 + 58_000, 0.5),
+    ).toEqual({
+      kind: 'dead-letter',
+      reason: 'max_age',
     });
   });
 
@@ -138,7 +176,7 @@ describe('route', () => {
         t0 + 57_000,
         0.5,
       ),
-    ).toEqual({ kind: 'dead-letter', reason: 'exhausted' });
+    ).toEqual({ kind: 'dead-letter', reason: 'max_age' });
     // The same wait a little earlier fits, on the 4 s tier.
     expect(
       route(
