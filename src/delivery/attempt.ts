@@ -188,6 +188,10 @@ function errorKind(error: unknown): AttemptError {
     ) {
       return 'tls_failure';
     }
+    // Ambiguous: the request may have been written. undici does not write it again behind kretry's
+    // back: a socket that closes under a request fails that request (undici 7,
+    // lib/dispatcher/client-h1.js onHttpSocketClose, "Fail head of pipeline"); only requests not yet
+    // written are dispatched again on a new connection.
     if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED')
       return 'connection_reset';
   }
