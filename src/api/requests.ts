@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { ENDPOINT_STATES } from '../domain/health/gate.js';
 import { RECORDED_DEAD_LETTER_REASONS } from '../domain/route.js';
+import { statusPatterns } from '../config/schema.js';
+import { rulesProblem, type RetryRulesOverride } from '../domain/retry-rules.js';
 import type { ConfigChange } from '../operator/endpoint-commands.js';
 
 const MAX_AGE_LIMIT_MS = 72 * 3_600_000;
@@ -37,6 +39,30 @@ const durationMs = (what: string): z.ZodType<number, unknown> =>
     return ms;
   });
 
+/**
+ * Retry rules as `PUT /policy` and an endpoint's config take them: the same status-pattern schema
+ * as KRETRY_RETRY_ON; a field left out or null keeps the layer below.
+ */
+export const retryRulesBody = z
+  .object({
+    retryOn: statusPatterns.nullable().optional(),
+    permanentOn: statusPatterns.nullable().optional(),
+    minDelay: durationMs('minDelay')
+      .refine((ms) => ms <= MAX_AGE_LIMIT_MS, 'must be at most 72h')
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .superRefine((rules, ctx) => {
+    const problem = rulesProblem(rules.retryOn ?? [], rules.permanentOn ?? []);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((rules): RetryRulesOverride => ({
+    retryOn: rules.retryOn ?? null,
+    permanentOn: rules.permanentOn ?? null,
+    minDelayMs: rules.minDelay ?? null,
+  }));
+
 const SECRET = /^(whsec_[A-Za-z0-9+/]+={0,2}|env:[A-Za-z_][A-Za-z0-9_]*)$/;
 
 /** `PUT /endpoints/{id}/config`; the engine's tiers bound what a policy may pick. */
@@ -71,6 +97,7 @@ export function configBody(engineTiersMs: readonly number[]) {
         .optional(),
       disableOn404: z.boolean().nullable().optional(),
       retryUnsafe: z.boolean().nullable().optional(),
+      retryRules: retryRulesBody.nullable().optional(),
     })
     .strict();
 }
@@ -87,6 +114,7 @@ export function toConfigChange(body: ConfigBody): ConfigChange {
     ...(body.secrets !== undefined && { secrets: body.secrets }),
     ...(body.disableOn404 !== undefined && { disableOn404: body.disableOn404 }),
     ...(body.retryUnsafe !== undefined && { retryUnsafe: body.retryUnsafe }),
+    ...(body.retryRules !== undefined && { retryRules: body.retryRules }),
     ...(body.policy !== undefined && {
       policy:
         body.policy === null

@@ -8,8 +8,17 @@ import { packageRoot } from '../package-root.js';
 import { apiDocsRoutes } from './api-docs.js';
 import { ApiError, parse, type Route } from './http.js';
 import type { z } from 'zod';
-import { configBody, endpointIdParam, listQuery, resolveBody, toConfigChange } from './requests.js';
-import { endpointDetail, endpointSummary, stateOf } from './views.js';
+import { layerRules, type RetryRules } from '../domain/retry-rules.js';
+import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
+import {
+  configBody,
+  endpointIdParam,
+  listQuery,
+  resolveBody,
+  retryRulesBody,
+  toConfigChange,
+} from './requests.js';
+import { endpointDetail, endpointSummary, rulesView, stateOf } from './views.js';
 
 export interface Table<V> {
   get(key: string): V | undefined;
@@ -24,6 +33,8 @@ export interface AdminApiDeps {
   readonly stats: () => Promise<unknown>;
   readonly registry: Registry;
   readonly engineTiersMs: readonly number[];
+  /** The retry rules of the engine's configuration: the layer `PUT /policy` overrides. */
+  readonly engineRules: RetryRules;
   /** Why the engine is not ready (a crashed consumer, a lane stuck reopening); empty when it is. */
   readonly engineProblems: () => string[];
   /** Marks dead letters handled (operator/redrive.ts, `resolve`). */
@@ -47,14 +58,45 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
   const putConfig = configBody(deps.engineTiersMs);
   let openapi: string | undefined;
 
+  const policyView = () => {
+    const runtime = config(DEFAULT_RULES_KEY)?.retryRules ?? null;
+    const effective = layerRules(deps.engineRules, runtime);
+    return {
+      status: 200,
+      body: {
+        configured: rulesView({ ...deps.engineRules }),
+        runtime: rulesView(runtime),
+        effective: rulesView(effective),
+      },
+    };
+  };
+
   return [
+    {
+      method: 'GET',
+      path: '/policy',
+      auth: true,
+      handler: () => policyView(),
+    },
+    {
+      method: 'PUT',
+      path: '/policy',
+      auth: true,
+      handler: async ({ body }) => {
+        const rules = parse(retryRulesBody, await body(), 'body');
+        await commands.putConfig(DEFAULT_RULES_KEY, { retryRules: rules });
+        return policyView();
+      },
+    },
     {
       method: 'GET',
       path: '/endpoints',
       auth: true,
       handler: ({ query }) => {
         const { state, limit, after } = parse(listQuery, query, 'query');
-        const ids = [...new Set([...health.keys(), ...deps.configs.keys(), ...commands.writtenIds()])].sort();
+        const ids = [...new Set([...health.keys(), ...deps.configs.keys(), ...commands.writtenIds()])]
+          .filter((id) => id !== DEFAULT_RULES_KEY)
+          .sort();
         const items: Record<string, unknown>[] = [];
         let next: string | null = null;
         for (const id of ids) {

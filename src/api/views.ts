@@ -1,3 +1,5 @@
+import { formatDuration } from '../domain/duration.js';
+import type { RetryRulesOverride } from '../domain/retry-rules.js';
 import { endpointState, gateView, type EndpointState } from '../domain/health/gate.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
 import type { EndpointConfigValue } from '../kafka/records.js';
@@ -14,6 +16,7 @@ export function configView(config: EndpointConfigValue): Record<string, unknown>
     enabled: config.enabled,
     disableOn404: config.disableOn404,
     retryUnsafe: config.retryUnsafe ?? null,
+    retryRules: rulesView(config.retryRules ?? null),
     enabledAt: iso(config.enabledAt),
     circuitResetAt: iso(config.circuitResetAt),
     updatedAt: iso(config.updatedAt),
@@ -83,5 +86,15 @@ export function endpointDetail(
     state: stateOf(health, config),
     health: health === undefined ? null : healthView(health),
     config: config === undefined ? null : configView(config),
+  };
+}
+
+/** Retry rules as the API shows and takes them: the minimum delay as a duration. */
+export function rulesView(rules: RetryRulesOverride | null): Record<string, unknown> | null {
+  if (rules === null) return null;
+  return {
+    retryOn: rules.retryOn,
+    permanentOn: rules.permanentOn,
+    minDelay: rules.minDelayMs === null || rules.minDelayMs === 0 ? null : formatDuration(rules.minDelayMs),
   };
 }

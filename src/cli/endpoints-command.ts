@@ -1,3 +1,4 @@
+import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
 import { configBody, toConfigChange } from '../api/requests.js';
@@ -47,7 +48,9 @@ const percent = (rate: unknown): string => (typeof rate === 'number' ? `${(rate 
 function listAction(flags: CommonFlags & { state?: EndpointState; json?: boolean }): Promise<void> {
   return withDeployment(flags, (d) =>
     withTables(d, ({ health, configs }) => {
-      const ids = [...new Set([...health.keys(), ...configs.keys()])].sort();
+      const ids = [...new Set([...health.keys(), ...configs.keys()])]
+        .filter((id) => id !== DEFAULT_RULES_KEY)
+        .sort();
       const rows = ids
         .filter((id) => flags.state === undefined || stateOf(health.get(id), configs.get(id)) === flags.state)
         .map((id) => endpointSummary(id, health.get(id), configs.get(id)));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { rulesProblem } from '../domain/retry-rules.js';
 import { KretryError } from '../errors.js';
 import { apiExposureProblem, configSchema, ENV_NAMES, resolveRoles, type Config } from './schema.js';
 
@@ -55,6 +56,9 @@ export function loadConfig(sources: ConfigSources): Config {
   const exposure =
     config !== undefined && sources.servesNothing !== true ? apiExposureProblem(config) : undefined;
   if (exposure !== undefined) problems.push(`  - apiHost (${ENV_NAMES.apiHost}): ${exposure}`);
+  const rules = config === undefined ? undefined : rulesProblem(config.retryOn, config.permanentOn);
+  if (rules !== undefined)
+    problems.push(`  - retryOn (${ENV_NAMES.retryOn}), permanentOn (${ENV_NAMES.permanentOn}): ${rules}`);
   if (config?.roles.includes('notifier') === true && config.notifyUrl === undefined)
     problems.push(`  - notifyUrl (${ENV_NAMES.notifyUrl}): role notifier needs somewhere to notify; set it`);
   if (problems.length > 0 || config === undefined) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
 import { parseCidr } from '../delivery/cidr.js';
 import { DEFAULT_REDACTED_HEADERS } from '../domain/redact-headers.js';
+import { DEFAULT_RETRY_RULES, STATUS_PATTERN } from '../domain/retry-rules.js';
 
 /** A comma-separated string (env) or a list (config file). */
 const list = z
@@ -25,6 +26,18 @@ const duration = z.union([z.string(), z.number().int().positive()]).transform((v
   }
   return ms;
 });
+
+/**
+ * A list of HTTP status patterns, as the retry rules take them (domain/retry-rules.ts): the engine's
+ * configuration and the admin API's `PUT /policy` and endpoint config validate with this one schema.
+ */
+export const statusPatterns = list.pipe(
+  z.array(
+    z
+      .string()
+      .regex(STATUS_PATTERN, 'must be status codes or classes such as 409 or 5xx (2xx is always success)'),
+  ),
+);
 
 const booleanFlag = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
@@ -67,6 +80,12 @@ export const configSchema = z
     maxAttempts: int(1, 1000).default(20),
     /** Age limit from the first attempt. @defaultValue `10h` */
     maxAge: duration.prefault('10h'),
+    /** HTTP statuses that retry: codes or classes. @defaultValue `408,429,5xx` */
+    retryOn: statusPatterns.prefault(DEFAULT_RETRY_RULES.retryOn.join(',')),
+    /** HTTP statuses that dead-letter at once; a code here beats its class in retryOn. @defaultValue none */
+    permanentOn: statusPatterns.prefault(''),
+    /** No retry falls due sooner than this after its attempt, jitter included. @defaultValue unset (0) */
+    minRetryDelay: duration.optional(),
     /** Fraction by which a delay may move either way. @defaultValue 0.25 */
     jitter: z.coerce.number().min(0).max(0.9).default(0.25),
     /** Per-attempt HTTP timeout. @defaultValue `10s` */
@@ -201,6 +220,9 @@ export const ENV_NAMES = {
   maxAttempts: 'KRETRY_MAX_ATTEMPTS',
   maxAge: 'KRETRY_MAX_AGE',
   jitter: 'KRETRY_JITTER',
+  retryOn: 'KRETRY_RETRY_ON',
+  permanentOn: 'KRETRY_PERMANENT_ON',
+  minRetryDelay: 'KRETRY_MIN_RETRY_DELAY',
   attemptTimeout: 'KRETRY_ATTEMPT_TIMEOUT',
   maxBodyBytes: 'KRETRY_MAX_BODY_BYTES',
   responseBodyLimit: 'KRETRY_RESPONSE_BODY_LIMIT',

@@ -1,3 +1,5 @@
+import { DEFAULT_RETRY_RULES, statusVerdict, type RetryRules } from './retry-rules.js';
+
 /** What happened when kretry tried to deliver: a response, or a failure before one arrived. */
 export const ATTEMPT_ERRORS = [
   'connection_refused',
@@ -43,6 +45,8 @@ export type Outcome =
 export interface ClassifyOptions {
   /** @defaultValue false */
   readonly disableOn404: boolean;
+  /** Which statuses retry and which are permanent. @defaultValue DEFAULT_RETRY_RULES */
+  readonly rules?: RetryRules | undefined;
 }
 
 /**
@@ -66,13 +70,10 @@ const ERROR_TABLE: Readonly<Record<AttemptError, 'unsent' | 'ambiguous' | Perman
   target_forbidden: 'target_forbidden',
 };
 
-/** 408 Request Timeout and 429 Too Many Requests are the 4xx that say "later" rather than "never". */
-const RETRYABLE_4XX = new Set([408, 429]);
-
 /**
- * The one classification of an attempt (docs/lifecycle.md, step 3). 3xx is permanent: kretry
- * does not follow redirects, and the same URL will redirect again. A 1xx as a final status is a
- * broken peer, treated like a 5xx.
+ * The one classification of an attempt (docs/lifecycle.md, step 3). Statuses follow the retry
+ * rules (retry-rules.ts; by default 408, 429 and 5xx retry). 3xx is permanent unless a rule says
+ * otherwise: kretry does not follow redirects, and the same URL will redirect again.
  */
 export function classify(result: AttemptResult, options: ClassifyOptions): Outcome {
   if (result.kind === 'error') {
@@ -86,7 +87,7 @@ export function classify(result: AttemptResult, options: ClassifyOptions): Outco
   const { status } = result;
   const errorClass = `http_${status}`;
   if (status >= 200 && status <= 299) return { kind: 'success' };
-  if (status >= 500 || status < 200 || RETRYABLE_4XX.has(status)) {
+  if (statusVerdict(options.rules ?? DEFAULT_RETRY_RULES, status) === 'retryable') {
     // An answer is never ambiguous: the receiver says what it did (a 5xx says it failed).
     return { kind: 'retryable', errorClass, retryAfterMs: result.retryAfterMs, ambiguous: false };
   }

@@ -9,6 +9,8 @@ export interface RetryPolicy {
   readonly maxAgeMs: number;
   /** Fraction of the delay by which it may move either way, e.g. 0.25. */
   readonly jitter: number;
+  /** No retry falls due sooner than this (the retry rules' minDelayMs). @defaultValue 0 */
+  readonly minDelayMs?: number;
 }
 
 export const DEFAULT_TIERS_MS: readonly number[] = [2, 4, 8, 16, 32, 60].map((minutes) => minutes * 60_000);
@@ -68,6 +70,7 @@ export function effectivePolicy(
       maxAttempts: override.maxAttempts ?? base.maxAttempts,
       maxAgeMs: override.maxAgeMs ?? base.maxAgeMs,
       jitter: base.jitter,
+      ...(base.minDelayMs !== undefined && { minDelayMs: base.minDelayMs }),
     },
   };
 }

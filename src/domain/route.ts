@@ -111,7 +111,9 @@ function scheduleOn(
 ): RouteDecision {
   const { policy } = progress;
   // RFC 9110 §10.2.3 lets the server ask for any wait; kretry honours up to its longest tier.
-  const waitMs = retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, longestTierMs(policy));
+  // The retry rules' minimum delay is a wait like a Retry-After: a tier that covers it carries it.
+  const asked = Math.max(retryAfterMs ?? 0, policy.minDelayMs ?? 0);
+  const waitMs = Math.min(asked, longestTierMs(policy));
   const tierIndex = tierCoveringWait(policy, nextTierIndex, waitMs);
   const backoffDue = now + jitteredDelayMs(tierDelayMs(policy, tierIndex), policy.jitter, random);
   const dueAt = Math.max(backoffDue, now + waitMs);

@@ -1,3 +1,4 @@
+import type { RetryRulesOverride } from '../domain/retry-rules.js';
 import type { EndpointEvent } from '../domain/health/endpoint-events.js';
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import type { AttemptOutcome } from '../domain/attempt-outcome.js';
@@ -103,6 +104,8 @@ export interface EndpointConfigValue {
   readonly enabledAt: number | null;
   readonly circuitResetAt: number | null;
   readonly updatedAt: number;
+  /** The endpoint's retry rules over the engine's (null fields keep them); null in older records. */
+  readonly retryRules?: RetryRulesOverride | null;
 }
 
 /** A change in an endpoint's health on the `endpoint-events` topic (schemas/EndpointEvent.avsc). */

@@ -35,6 +35,12 @@ export interface Topology {
   readonly notifierGroup: string;
 }
 
+/**
+ * The key of the run-time retry rules on the endpoints topic (`PUT /policy`): empty, which no
+ * endpoint id can be (every id is at least one character), so it never shadows an endpoint.
+ */
+export const DEFAULT_RULES_KEY = '';
+
 export function topology(config: TopologyConfig): Topology {
   const p = config.topicPrefix;
   return {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
+import type { RetryRulesOverride } from '../domain/retry-rules.js';
 import { KretryError } from '../errors.js';
 import type { Codecs } from '../kafka/codecs.js';
 import { PARTITIONER } from '../kafka/kafka-client.js';
@@ -15,6 +16,7 @@ export interface ConfigChange {
   readonly policy?: PolicyOverrideValue | null;
   readonly disableOn404?: boolean | null;
   readonly retryUnsafe?: boolean | null;
+  readonly retryRules?: RetryRulesOverride | null;
 }
 
 export interface EndpointCommandsDeps {
@@ -95,6 +97,7 @@ export class EndpointCommands {
       policy: change.policy === undefined ? config.policy : change.policy,
       disableOn404: change.disableOn404 === undefined ? config.disableOn404 : change.disableOn404,
       retryUnsafe: change.retryUnsafe === undefined ? (config.retryUnsafe ?? null) : change.retryUnsafe,
+      retryRules: change.retryRules === undefined ? (config.retryRules ?? null) : change.retryRules,
     }));
   }
 

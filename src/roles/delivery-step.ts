@@ -18,6 +18,8 @@ import { skipToNextTier } from '../domain/route.js';
 import { repeatable } from '../domain/retry-safety.js';
 import type { ProbeTracker } from '../domain/health/probe-tracker.js';
 import type { Tracer } from '@opentelemetry/api';
+import { layerRules, type RetryRules } from '../domain/retry-rules.js';
+import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
 import { recordAttemptSpan } from '../observability/tracing.js';
 import type { AttemptLog, NextStep } from '../observability/attempt-log.js';
 
@@ -27,6 +29,8 @@ export interface StepContext {
   readonly attempter: HttpAttempter;
   readonly basePolicy: RetryPolicy;
   readonly classifyOptions: ClassifyOptions;
+  /** The configuration's retry rules; the run-time default and the endpoint's layer over them. */
+  readonly baseRules: RetryRules;
   readonly now: () => number;
   readonly random: () => number;
   readonly metrics: EngineMetrics;
@@ -90,7 +94,13 @@ export async function attemptAndRoute(
     });
     return processed([letter.record], [letter.count]);
   }
-  const { policy } = resolved;
+  // The retry rules: the configuration's, under the run-time default (PUT /policy), under the endpoint's.
+  const rules = layerRules(
+    ctx.baseRules,
+    ctx.endpoints?.get(DEFAULT_RULES_KEY)?.retryRules,
+    settings?.retryRules,
+  );
+  const policy = { ...resolved.policy, minDelayMs: rules.minDelayMs };
   const tierLabel = before.tierIndex < 0 ? 'ingest' : tierTopicOf(ctx, policy, before.tierIndex).label;
   if (before.dueAt !== null) {
     const lateSeconds = Math.max(0, ctx.now() - before.dueAt) / 1000;
@@ -112,6 +122,7 @@ export async function attemptAndRoute(
   const outcome = classify(report.result, {
     ...ctx.classifyOptions,
     disableOn404: settings?.disableOn404 ?? ctx.classifyOptions.disableOn404,
+    rules,
   });
   effects.push(() => {
     ctx.metrics.attempts.inc({ outcome: outcome.kind, tier: tierLabel });

@@ -35,6 +35,8 @@ import { dispatcher } from './dispatcher.js';
 import { notifier } from './notifier.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTracing } from '../observability/tracing.js';
+import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
+import type { RetryRules } from '../domain/retry-rules.js';
 import { projection as projectionRole } from './projection.js';
 import { tierWorkers } from './tiers.js';
 
@@ -157,6 +159,7 @@ export async function startEngine(
       jitter: config.jitter,
     },
     classifyOptions: { disableOn404: config.disableOn404 },
+    baseRules: engineRules(config),
     now,
     random: options.random ?? Math.random,
     metrics,
@@ -298,6 +301,7 @@ async function startApi(
   const stateCounts = () => {
     const counts = emptyStateCounts();
     for (const id of new Set([...endpointState.keys(), ...endpoints.keys(), ...commands.writtenIds()])) {
+      if (id === DEFAULT_RULES_KEY) continue; // the run-time retry rules, not an endpoint
       counts[stateOf(endpointState.get(id), commands.current(id))]++;
     }
     return counts;
@@ -326,6 +330,7 @@ async function startApi(
       commands,
       registry: metrics.registry,
       engineTiersMs: config.tiers,
+      engineRules: engineRules(config),
       engineProblems,
       resolveDeadLetters: async (request) => {
         const result = await resolve({ kafka, admin, topology: names, codecs, logger: log }, request);
@@ -376,4 +381,13 @@ function assertBodiesFit(config: ConnectedConfig, maxMessageBytes: number): void
       { context: { key: 'maxBodyBytes', maxMessageBytes, largest } },
     );
   }
+}
+
+/** The retry rules of the configuration: the bottom layer of every delivery's rules. */
+function engineRules(config: ConnectedConfig): RetryRules {
+  return {
+    retryOn: config.retryOn,
+    permanentOn: config.permanentOn,
+    minDelayMs: config.minRetryDelay ?? 0,
+  };
 }

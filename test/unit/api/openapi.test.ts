@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { adminRoutes, openApiPath } from '../../../src/api/routes.js';
 import type { EndpointCommands } from '../../../src/operator/endpoint-commands.js';
+import { DEFAULT_RETRY_RULES } from '../../../src/domain/retry-rules.js';
 
 interface OpenApiDoc {
   openapi: string;
@@ -18,6 +19,7 @@ const routes = adminRoutes({
   stats: () => Promise.resolve({}),
   registry: new Registry(),
   engineTiersMs: [1000],
+  engineRules: DEFAULT_RETRY_RULES,
   engineProblems: () => [],
   resolveDeadLetters: () => Promise.resolve({ resolved: 0, alreadyHandled: 0, matched: 0 }),
 });
