@@ -1,3 +1,5 @@
+// First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
+import '../src/kafka/kafkajs-read-committed.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';

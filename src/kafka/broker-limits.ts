@@ -1,3 +1,5 @@
+// First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
+import './kafkajs-read-committed.js';
 import kafkajs, { type Admin } from 'kafkajs';
 
 // kafkajs is CommonJS and Node's ESM loader cannot see ConfigResourceTypes as a named export

@@ -1,3 +1,5 @@
+// First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
+import { assertReadCommittedFixed } from './kafkajs-read-committed.js';
 import { Kafka, Partitioners, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 
@@ -25,6 +27,7 @@ export const PARTITIONER = Partitioners.DefaultPartitioner;
 
 /** A kafkajs client whose own logs go through pino, at warn and above. */
 export function createKafka(brokers: readonly string[], logger: Logger, clientId = 'kretry'): Kafka {
+  assertReadCommittedFixed();
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,

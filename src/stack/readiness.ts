@@ -1,3 +1,5 @@
+// First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
+import '../kafka/kafkajs-read-committed.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { PARTITIONER } from '../kafka/kafka-client.js';
 

@@ -1,3 +1,5 @@
+// First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
+import { assertReadCommittedFixed } from '../../../src/kafka/kafkajs-read-committed.js';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
 import { inject } from 'vitest';
@@ -23,6 +25,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export function testKafka(clientId = 'kretry-test'): Kafka {
+  assertReadCommittedFixed();
   return new Kafka({ clientId, brokers: brokers(), logLevel: logLevel.NOTHING });
 }
 
