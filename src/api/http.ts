@@ -25,6 +25,7 @@ export interface ApiResponse {
   readonly body: unknown;
   /** Plain text (e.g. Prometheus exposition) instead of JSON. */
   readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type Handler = (request: ApiRequest) => Promise<ApiResponse> | ApiResponse;
@@ -36,6 +37,8 @@ export interface Route {
   /** False for probes an orchestrator calls without credentials. */
   readonly auth: boolean;
   readonly handler: Handler;
+  /** Largest request body accepted (413 above). @defaultValue 64 KiB */
+  readonly bodyLimit?: number;
 }
 
 /** Parses with zod; every issue becomes one line naming its field. */
@@ -51,13 +54,13 @@ export function parse<T>(schema: z.ZodType<T, unknown>, input: unknown, where: s
 
 const BODY_LIMIT = 64 * 1024;
 
-export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+export async function readJsonBody(request: IncomingMessage, limit = BODY_LIMIT): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > BODY_LIMIT) throw new ApiError(413, `request body over ${BODY_LIMIT} bytes`);
+    if (size > limit) throw new ApiError(413, `request body over ${limit} bytes`);
     chunks.push(buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -102,6 +105,7 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 export function send(response: ServerResponse, result: ApiResponse): void {
   const text = result.contentType === undefined ? JSON.stringify(result.body, null, 2) : String(result.body);
   response.writeHead(result.status, {
+    ...result.headers,
     'content-type': result.contentType ?? 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',

@@ -10,6 +10,7 @@ import { ApiError, parse, type Route } from './http.js';
 import type { z } from 'zod';
 import { layerRules, type RetryRules } from '../domain/retry-rules.js';
 import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
+import type { IngestRoutes } from './ingest-routes.js';
 import {
   configBody,
   endpointIdParam,
@@ -33,6 +34,8 @@ export interface AdminApiDeps {
   readonly stats: () => Promise<unknown>;
   readonly registry: Registry;
   readonly engineTiersMs: readonly number[];
+  /** `POST /deliveries` and `POST /deliveries:batch` (ingest-routes.ts). */
+  readonly ingest?: IngestRoutes;
   /** The retry rules of the engine's configuration: the layer `PUT /policy` overrides. */
   readonly engineRules: RetryRules;
   /** Why the engine is not ready (a crashed consumer, a lane stuck reopening); empty when it is. */
@@ -72,6 +75,7 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
   };
 
   return [
+    ...(deps.ingest?.routes() ?? []),
     {
       method: 'GET',
       path: '/policy',

@@ -43,7 +43,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         const result = await found.route.handler({
           params: found.params,
           query: Object.fromEntries(url.searchParams),
-          body: () => readJsonBody(request),
+          body: () => readJsonBody(request, found.route.bodyLimit),
         });
         send(response, result);
       } catch (error) {
@@ -59,6 +59,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         logger.error({ err: error, method, path: url.pathname }, 'admin API request failed');
         send(response, {
           status: unavailable ? 503 : 500,
+          // A dependency that is away (broker, registry): ask the client to come back shortly.
+          ...(unavailable && { headers: { 'retry-after': '5' } }),
           body: {
             error: unavailable ? `${(error as Error).message}; try again` : 'internal error; see the logs',
           },

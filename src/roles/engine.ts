@@ -35,6 +35,7 @@ import { dispatcher } from './dispatcher.js';
 import { notifier } from './notifier.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTracing } from '../observability/tracing.js';
+import { IngestRoutes } from '../api/ingest-routes.js';
 import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
 import type { RetryRules } from '../domain/retry-rules.js';
 import { projection as projectionRole } from './projection.js';
@@ -225,7 +226,8 @@ export async function startEngine(
     throw error;
   }
   let started = false;
-  let api: { server: ApiServer; commands: EndpointCommands; dlq: DlqCounter } | undefined;
+  let api:
+    { server: ApiServer; commands: EndpointCommands; dlq: DlqCounter; ingest: IngestRoutes } | undefined;
   if (withApi && endpointState !== undefined && endpoints !== undefined) {
     api = await startApi(
       config,
@@ -259,6 +261,7 @@ export async function startEngine(
         closing(endpoints?.stop(), 'endpoints table'),
         closing(api?.commands.stop(), 'endpoint commands'),
         closing(api?.dlq.stop(), 'dlq counter'),
+        closing(api?.ingest.stop(), 'ingest producer'),
         closing(tracing.shutdown(), 'span exporter'),
       ]);
       await closing(admin.disconnect(), 'admin');
@@ -284,7 +287,7 @@ async function startApi(
   config: ConnectedConfig,
   parts: ApiParts,
   engineProblems: () => string[],
-): Promise<{ server: ApiServer; commands: EndpointCommands; dlq: DlqCounter }> {
+): Promise<{ server: ApiServer; commands: EndpointCommands; dlq: DlqCounter; ingest: IngestRoutes }> {
   const { kafka, admin, names, codecs, metrics, endpointState, endpoints, now, logger } = parts;
   const log = logger.child({ role: 'api' });
   const commands = new EndpointCommands({
@@ -319,12 +322,20 @@ async function startApi(
     topN: config.metricsTopEndpoints,
     logger: log,
   });
+  const ingest = new IngestRoutes({
+    kafka,
+    topology: names,
+    codecs,
+    maxBodyBytes: config.maxBodyBytes,
+    now,
+  });
   const server = await startApiServer({
     host: config.apiHost,
     port: config.apiPort,
     token: config.apiToken,
     logger: log,
     routes: adminRoutes({
+      ingest,
       health: endpointState,
       configs: endpoints,
       commands,
@@ -348,7 +359,7 @@ async function startApi(
     }),
   });
   log.info({ url: server.url, auth: config.apiToken !== undefined }, 'admin API listening');
-  return { server, commands, dlq };
+  return { server, commands, dlq, ingest };
 }
 
 /** Every topic kretry writes: a commit must fit the smallest `max.message.bytes` among them. */

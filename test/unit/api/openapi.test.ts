@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { adminRoutes, openApiPath } from '../../../src/api/routes.js';
 import type { EndpointCommands } from '../../../src/operator/endpoint-commands.js';
 import { DEFAULT_RETRY_RULES } from '../../../src/domain/retry-rules.js';
+import type { Kafka } from 'kafkajs';
+import { IngestRoutes } from '../../../src/api/ingest-routes.js';
+import type { Codecs } from '../../../src/kafka/codecs.js';
+import type { Topology } from '../../../src/kafka/topology.js';
 
 interface OpenApiDoc {
   openapi: string;
@@ -20,6 +24,14 @@ const routes = adminRoutes({
   registry: new Registry(),
   engineTiersMs: [1000],
   engineRules: DEFAULT_RETRY_RULES,
+  // routes() never touches the broker: a client that is never connected is enough here.
+  ingest: new IngestRoutes({
+    kafka: {} as Kafka,
+    topology: {} as Topology,
+    codecs: {} as Pick<Codecs, 'ingest'>,
+    maxBodyBytes: 1_000_000,
+    now: () => 0,
+  }),
   engineProblems: () => [],
   resolveDeadLetters: () => Promise.resolve({ resolved: 0, alreadyHandled: 0, matched: 0 }),
 });
