@@ -1,7 +1,9 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import { KretryError } from '../errors.js';
+import type { Accepted } from '../domain/dedupe-memory.js';
 import type { Codecs } from '../kafka/codecs.js';
+import type { CompactedTable } from '../kafka/compacted-table.js';
 import { PARTITIONER } from '../kafka/kafka-client.js';
 import type { DeliveryRequestValue } from '../kafka/records.js';
 import type { Topology } from '../kafka/topology.js';
@@ -20,6 +22,11 @@ export interface IngestDeps {
   /** KRETRY_MAX_BODY_BYTES: a longer body would only be dead-lettered as body_too_large. */
   readonly maxBodyBytes: number;
   readonly now: () => number;
+  /**
+   * The ids the dispatcher accepted (the ingest-dedupe topic as a table) and KRETRY_DEDUPE_WINDOW:
+   * a delivery whose id is there is answered 200 with its first acceptance, and not written.
+   */
+  readonly dedupe?: { readonly table: CompactedTable<Accepted>; readonly windowMs: number };
 }
 
 /**
@@ -32,6 +39,7 @@ export interface IngestDeps {
  */
 export class IngestRoutes {
   #producer: Producer | undefined;
+  #prunedAt = 0;
   #connecting: Promise<Producer> | undefined;
 
   constructor(private readonly deps: IngestDeps) {}
@@ -46,6 +54,8 @@ export class IngestRoutes {
         bodyLimit: singleLimit,
         handler: async ({ body }) => {
           const request = this.#validate(await body(), 'body');
+          const earlier = this.#acceptedBefore(request.deliveryId);
+          if (earlier !== undefined) return { status: 200, body: earlier };
           await this.#write([request]);
           return { status: 202, body: accepted(request) };
         },
@@ -73,8 +83,10 @@ export class IngestRoutes {
             }
           });
           if (problems.length > 0) throw new ApiError(400, problems.join('; '), problems);
-          await this.#write(requests);
-          return { status: 202, body: { accepted: requests.map(accepted) } };
+          const answers = requests.map((r) => this.#acceptedBefore(r.deliveryId) ?? accepted(r));
+          const fresh = requests.filter((_, i) => !('duplicate' in (answers[i] ?? {})));
+          if (fresh.length > 0) await this.#write(fresh);
+          return { status: fresh.length > 0 ? 202 : 200, body: { accepted: answers } };
         },
       },
     ];
@@ -95,6 +107,26 @@ export class IngestRoutes {
       );
     }
     return parsed.request;
+  }
+
+  /**
+   * The first acceptance of an id the dispatcher already accepted within the window, as the
+   * answer to give instead of writing it again. Two requests with a new id at once both get a
+   * 202 (the table learns of an id once the dispatcher commits it); the dispatcher delivers once.
+   */
+  #acceptedBefore(
+    deliveryId: string,
+  ): { deliveryId: string; acceptedAt: string; duplicate: true } | undefined {
+    const dedupe = this.deps.dedupe;
+    if (dedupe === undefined) return undefined;
+    const now = this.deps.now();
+    if (now - this.#prunedAt > 60_000) {
+      this.#prunedAt = now;
+      dedupe.table.prune((a) => a.at >= now - dedupe.windowMs);
+    }
+    const earlier = dedupe.table.get(deliveryId);
+    if (earlier === undefined || earlier.at < now - dedupe.windowMs) return undefined;
+    return { deliveryId, acceptedAt: new Date(earlier.at).toISOString(), duplicate: true };
   }
 
   async #write(requests: readonly DeliveryRequestValue[]): Promise<void> {

@@ -86,6 +86,8 @@ export const configSchema = z
     permanentOn: statusPatterns.prefault(''),
     /** No retry falls due sooner than this after its attempt, jitter included. @defaultValue unset (0) */
     minRetryDelay: duration.optional(),
+    /** A deliveryId accepted within this long is not delivered again (ingest-dedupe). @defaultValue `24h` */
+    dedupeWindow: duration.prefault('24h'),
     /** Fraction by which a delay may move either way. @defaultValue 0.25 */
     jitter: z.coerce.number().min(0).max(0.9).default(0.25),
     /** Per-attempt HTTP timeout. @defaultValue `10s` */
@@ -220,6 +222,7 @@ export const ENV_NAMES = {
   maxAttempts: 'KRETRY_MAX_ATTEMPTS',
   maxAge: 'KRETRY_MAX_AGE',
   jitter: 'KRETRY_JITTER',
+  dedupeWindow: 'KRETRY_DEDUPE_WINDOW',
   retryOn: 'KRETRY_RETRY_ON',
   permanentOn: 'KRETRY_PERMANENT_ON',
   minRetryDelay: 'KRETRY_MIN_RETRY_DELAY',

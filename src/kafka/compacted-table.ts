@@ -43,6 +43,11 @@ export class CompactedTable<V> {
     return this.#values.size;
   }
 
+  /** Forgets every entry `keep` says no to (a table whose topic expires entries by age). */
+  prune(keep: (value: V) => boolean): void {
+    for (const [key, value] of this.#values) if (!keep(value)) this.#values.delete(key);
+  }
+
   /** True once the table has read its topic to the end once. */
   get ready(): boolean {
     return this.#ready;

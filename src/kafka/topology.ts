@@ -6,6 +6,8 @@ export interface TopologyConfig {
   readonly topicPrefix: string;
   readonly tiers: readonly number[];
   readonly maxAge: number;
+  /** KRETRY_DEDUPE_WINDOW: how long ingest-dedupe keeps an id. @defaultValue 24 h */
+  readonly dedupeWindow?: number;
 }
 
 export interface TopicSpec {
@@ -29,6 +31,11 @@ export interface Topology {
   readonly dlqHandled: string;
   /** The transactional id of redrive and resolve: one at a time per deployment, by fencing. */
   readonly dlqHandlerId: string;
+  /**
+   * The deliveryIds the dispatcher accepted (key: deliveryId), partition-aligned with `ingest`:
+   * a lane of ingest partition p restores partition p. Kept for the dedupe window plus a day.
+   */
+  readonly ingestDedupe: string;
   /** Changes in endpoint health (EndpointEvent), written by the projection. */
   readonly endpointEvents: string;
   /** The notifier role's group: it turns endpoint events into deliveries. */
@@ -59,6 +66,7 @@ export function topology(config: TopologyConfig): Topology {
     dlqHandled: `${p}dlq-handled`,
     dlqHandlerId: `${p}dlq-handler`,
     endpointEvents: `${p}endpoint-events`,
+    ingestDedupe: `${p}ingest-dedupe`,
     notifierGroup: `${p}notifier`,
   };
 }
@@ -82,5 +90,13 @@ export function topicSpecs(config: TopologyConfig): readonly TopicSpec[] {
     { name: t.endpoints, configs: { 'cleanup.policy': 'compact' } },
     { name: t.dlqHandled, configs: { 'cleanup.policy': 'compact' } },
     { name: t.endpointEvents, configs: deleteAfter(30 * DAY_MS) },
+    {
+      name: t.ingestDedupe,
+      // Compacted (one record per id) and deleted by age (an id outlives the window by a day).
+      configs: {
+        'cleanup.policy': 'compact,delete',
+        'retention.ms': String((config.dedupeWindow ?? DAY_MS) + DAY_MS),
+      },
+    },
   ];
 }

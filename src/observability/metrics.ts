@@ -5,6 +5,8 @@ export interface EngineMetrics {
   readonly attempts: Counter<'outcome' | 'tier'>;
   readonly deliveries: Counter<'result'>;
   readonly deadLetters: Counter<'reason'>;
+  /** Ingest records whose deliveryId was already accepted within KRETRY_DEDUPE_WINDOW. */
+  readonly ingestDuplicates: Counter;
   readonly attemptDuration: Histogram;
   /** Due time → attempt start, per tier: what "retries on time" means, measured. */
   readonly lateness: Histogram<'tier'>;
@@ -27,6 +29,11 @@ export function createMetrics(
       name: 'kretry_deliveries_total',
       help: 'Deliveries ended, by result',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    ingestDuplicates: new Counter({
+      name: 'kretry_ingest_duplicates_total',
+      help: 'Ingest records not delivered because their deliveryId was accepted within KRETRY_DEDUPE_WINDOW',
       registers: [registry],
     }),
     deadLetters: new Counter({

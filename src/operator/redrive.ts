@@ -1,3 +1,4 @@
+import { BYPASS_DEDUPE_HEADER } from '../kafka/ingest-dedupe.js';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { RecordedDeadLetterReason } from '../domain/route.js';
 import { KretryError } from '../errors.js';
@@ -206,7 +207,14 @@ async function commitChunk(
         messages: chunk.flatMap(({ letter }) =>
           letter.request === null
             ? []
-            : [{ key: letter.request.endpointId, value: codecs.ingest.encode(letter.request) }],
+            : [
+                {
+                  key: letter.request.endpointId,
+                  value: codecs.ingest.encode(letter.request),
+                  // A redrive is an operator's decision to deliver this id again: past the dedupe.
+                  headers: { [BYPASS_DEDUPE_HEADER]: '1' },
+                },
+              ],
         ),
       });
     }

@@ -13,6 +13,8 @@ import {
   type StepContext,
 } from './delivery-step.js';
 import { inputDecoder, validateRequest, type Input } from './inputs.js';
+import type { DedupeMemory } from '../domain/dedupe-memory.js';
+import { acceptedRecord, DedupeRestorer } from '../kafka/ingest-dedupe.js';
 
 export interface RoleDeps {
   readonly kafka: Kafka;
@@ -25,12 +27,28 @@ export interface RoleDeps {
   readonly limits: BrokerLimits;
   readonly status: PartitionStatus;
   readonly logger: Logger;
+  /** KRETRY_DEDUPE_WINDOW (the dispatcher only). */
+  readonly dedupeWindowMs: number;
 }
 
-/** Role `dispatcher`: the first attempt of every request on `ingest`. */
-export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryRequestValue>> {
+/**
+ * Role `dispatcher`: the first attempt of every request on `ingest`, once per deliveryId within
+ * KRETRY_DEDUPE_WINDOW. Each lane keeps the ids its partition accepted (DedupeMemory), restored on
+ * open from the ingest-dedupe partition numbered like its ingest partition, and every acceptance
+ * is written there in the transaction that commits the record: a restart or a rebalance restores
+ * exactly what was accepted, never an acceptance that rolled back.
+ */
+export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryRequestValue>, DedupeMemory> {
   const { step } = deps;
-  return new PartitionProcessor<Input<DeliveryRequestValue>>({
+  const logger = deps.logger.child({ role: 'dispatcher' });
+  const restorer = new DedupeRestorer(
+    deps.kafka,
+    deps.admin,
+    step.topology.ingestDedupe,
+    deps.dedupeWindowMs,
+    step.now,
+  );
+  return new PartitionProcessor<Input<DeliveryRequestValue>, DedupeMemory>({
     kafka: deps.kafka,
     admin: deps.admin,
     role: 'dispatcher',
@@ -43,16 +61,47 @@ export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryReq
     limits: deps.limits,
     status: deps.status,
     now: step.now,
-    logger: deps.logger.child({ role: 'dispatcher' }),
+    logger,
     work: {
       decode: inputDecoder(step.topology.ingest, step.codecs.ingest, validateRequest, () => ({
         dueAt: 0,
         scheduledAt: 0,
       })),
-      process: (input) =>
-        input.kind === 'valid'
-          ? attemptAndRoute(step, input.value, { ...FIRST_ATTEMPT, traceparent: input.traceparent })
-          : Promise.resolve(invalidRecord(step, input)),
+      open: (partition, producer) => restorer.restore(partition, producer),
+      process: async (input, _dueAt, memory) => {
+        if (input.kind !== 'valid') return invalidRecord(step, input);
+        const { deliveryId } = input.value;
+        const { partition, offset } = input.position;
+        const now = step.now();
+        if (!input.bypassDedupe) {
+          const { verdict, accepted } = memory.judge(deliveryId, offset, now);
+          if (verdict === 'duplicate') {
+            return {
+              records: [],
+              afterCommit: () => {
+                step.metrics.ingestDuplicates.inc();
+                logger.info(
+                  { deliveryId, partition, offset, firstOffset: accepted?.offset, acceptedAt: accepted?.at },
+                  'duplicate deliveryId within the dedupe window; not delivered again',
+                );
+              },
+            };
+          }
+        }
+        const acceptance = { offset, at: now };
+        memory.remember(deliveryId, acceptance);
+        const processed = await attemptAndRoute(step, input.value, {
+          ...FIRST_ATTEMPT,
+          traceparent: input.traceparent,
+        });
+        return {
+          ...processed,
+          records: [
+            ...processed.records,
+            acceptedRecord(step.topology.ingestDedupe, partition, deliveryId, acceptance),
+          ],
+        };
+      },
     },
   });
 }

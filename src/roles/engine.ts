@@ -36,6 +36,8 @@ import { notifier } from './notifier.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTracing } from '../observability/tracing.js';
 import { IngestRoutes } from '../api/ingest-routes.js';
+import type { Accepted } from '../domain/dedupe-memory.js';
+import { ACCEPTED_CODEC } from '../kafka/ingest-dedupe.js';
 import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
 import type { RetryRules } from '../domain/retry-rules.js';
 import { projection as projectionRole } from './projection.js';
@@ -175,6 +177,7 @@ export async function startEngine(
     limit: new ConcurrencyLimit(config.concurrency),
     lookahead: config.tierLookahead,
     jitter: config.jitter,
+    dedupeWindowMs: config.dedupeWindow,
     limits,
     status,
     logger,
@@ -226,8 +229,7 @@ export async function startEngine(
     throw error;
   }
   let started = false;
-  let api:
-    { server: ApiServer; commands: EndpointCommands; dlq: DlqCounter; ingest: IngestRoutes } | undefined;
+  let api: Awaited<ReturnType<typeof startApi>> | undefined;
   if (withApi && endpointState !== undefined && endpoints !== undefined) {
     api = await startApi(
       config,
@@ -262,6 +264,7 @@ export async function startEngine(
         closing(api?.commands.stop(), 'endpoint commands'),
         closing(api?.dlq.stop(), 'dlq counter'),
         closing(api?.ingest.stop(), 'ingest producer'),
+        closing(api?.accepted.stop(), 'ingest-dedupe table'),
         closing(tracing.shutdown(), 'span exporter'),
       ]);
       await closing(admin.disconnect(), 'admin');
@@ -287,7 +290,13 @@ async function startApi(
   config: ConnectedConfig,
   parts: ApiParts,
   engineProblems: () => string[],
-): Promise<{ server: ApiServer; commands: EndpointCommands; dlq: DlqCounter; ingest: IngestRoutes }> {
+): Promise<{
+  server: ApiServer;
+  commands: EndpointCommands;
+  dlq: DlqCounter;
+  ingest: IngestRoutes;
+  accepted: CompactedTable<Accepted>;
+}> {
   const { kafka, admin, names, codecs, metrics, endpointState, endpoints, now, logger } = parts;
   const log = logger.child({ role: 'api' });
   const commands = new EndpointCommands({
@@ -322,12 +331,17 @@ async function startApi(
     topN: config.metricsTopEndpoints,
     logger: log,
   });
+  // The ids the dispatcher accepted, for duplicate answers; read in the background (until it has
+  // caught up, a repeat is answered 202 and the dispatcher still drops it).
+  const accepted = new CompactedTable<Accepted>(kafka, admin, names.ingestDedupe, ACCEPTED_CODEC, log);
+  accepted.start().catch((error: unknown) => log.error({ err: error }, 'ingest-dedupe table stopped'));
   const ingest = new IngestRoutes({
     kafka,
     topology: names,
     codecs,
     maxBodyBytes: config.maxBodyBytes,
     now,
+    dedupe: { table: accepted, windowMs: config.dedupeWindow },
   });
   const server = await startApiServer({
     host: config.apiHost,
@@ -359,7 +373,7 @@ async function startApi(
     }),
   });
   log.info({ url: server.url, auth: config.apiToken !== undefined }, 'admin API listening');
-  return { server, commands, dlq, ingest };
+  return { server, commands, dlq, ingest, accepted };
 }
 
 /** Every topic kretry writes: a commit must fit the smallest `max.message.bytes` among them. */

@@ -3,6 +3,7 @@ import { isKretryError } from '../errors.js';
 import type { Decoded } from '../kafka/partition-processor.js';
 import type { DeliveryRequestValue, ScheduledAttemptValue } from '../kafka/records.js';
 import type { ValueCodec } from '../kafka/value-codec.js';
+import { BYPASS_DEDUPE_HEADER } from '../kafka/ingest-dedupe.js';
 
 /** What a worker read: a usable record, or bytes it could not use (which dead-letter as invalid_record). */
 export type Input<T> =
@@ -11,6 +12,10 @@ export type Input<T> =
       readonly value: T;
       /** The record's `traceparent` header (W3C Trace Context), as a producer set it. */
       readonly traceparent: string | null;
+      /** Where the record is: the dedupe check tells a record read again from another copy. */
+      readonly position: { readonly partition: number; readonly offset: number };
+      /** Set by redrive (its header): an operator's decision to deliver this id again. */
+      readonly bypassDedupe: boolean;
     }
   | {
       readonly kind: 'invalid';
@@ -57,7 +62,13 @@ export function inputDecoder<T>(
     const problem = validate(value);
     if (problem !== undefined) return invalid(problem);
     return {
-      item: { kind: 'valid', value, traceparent: headerText(message.headers, 'traceparent') },
+      item: {
+        kind: 'valid',
+        value,
+        traceparent: headerText(message.headers, 'traceparent'),
+        position: { partition, offset: Number(message.offset) },
+        bypassDedupe: headerText(message.headers, BYPASS_DEDUPE_HEADER) !== null,
+      },
       ...timing(value),
     };
   };
