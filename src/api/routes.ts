@@ -36,6 +36,8 @@ export interface AdminApiDeps {
   readonly engineTiersMs: readonly number[];
   /** `POST /deliveries` and `POST /deliveries:batch` (ingest-routes.ts). */
   readonly ingest?: IngestRoutes;
+  /** `GET /deliveries/{deliveryId}`, `GET /endpoints/{id}/deliveries` (delivery-routes.ts). */
+  readonly deliveries?: readonly Route[];
   /** The retry rules of the engine's configuration: the layer `PUT /policy` overrides. */
   readonly engineRules: RetryRules;
   /** Why the engine is not ready (a crashed consumer, a lane stuck reopening); empty when it is. */
@@ -76,6 +78,7 @@ export function adminRoutes(deps: AdminApiDeps): readonly Route[] {
 
   return [
     ...(deps.ingest?.routes() ?? []),
+    ...(deps.deliveries ?? []),
     {
       method: 'GET',
       path: '/policy',

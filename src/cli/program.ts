@@ -1,3 +1,4 @@
+import { deliveriesCommand } from './deliveries-command.js';
 import { Command } from 'commander';
 import { startCommand, topicsCommand } from './engine-commands.js';
 import { stackCommand } from './stack-command.js';
@@ -23,6 +24,7 @@ export function program(): Command {
     .addCommand(redriveCommand())
     .addCommand(replayCommand())
     .addCommand(endpointsCommand())
+    .addCommand(deliveriesCommand())
     .addCommand(demoCommand())
     .addCommand(stackCommand());
   applyToTree(root, (command) => command.exitOverride().showHelpAfterError());

@@ -86,6 +86,8 @@ export const configSchema = z
     permanentOn: statusPatterns.prefault(''),
     /** No retry falls due sooner than this after its attempt, jitter included. @defaultValue unset (0) */
     minRetryDelay: duration.optional(),
+    /** Deliveries the api role's index keeps (GET /deliveries/{id}), most recently updated. @defaultValue 100000 */
+    deliveryIndexSize: int(1, 100_000_000).default(100_000),
     /** A deliveryId accepted within this long is not delivered again (ingest-dedupe). @defaultValue `24h` */
     dedupeWindow: duration.prefault('24h'),
     /** Fraction by which a delay may move either way. @defaultValue 0.25 */
@@ -223,6 +225,7 @@ export const ENV_NAMES = {
   maxAge: 'KRETRY_MAX_AGE',
   jitter: 'KRETRY_JITTER',
   dedupeWindow: 'KRETRY_DEDUPE_WINDOW',
+  deliveryIndexSize: 'KRETRY_DELIVERY_INDEX_SIZE',
   retryOn: 'KRETRY_RETRY_ON',
   permanentOn: 'KRETRY_PERMANENT_ON',
   minRetryDelay: 'KRETRY_MIN_RETRY_DELAY',

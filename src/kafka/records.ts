@@ -56,6 +56,11 @@ export interface AttemptRecordedValue {
   readonly dueAt: number | null;
   readonly disablesEndpoint: boolean;
   readonly operatorAction: OperatorAction | null;
+  /** delivered, scheduled or dead; null for operator commands and older records. */
+  readonly nextStep?: string | null;
+  readonly nextTier?: string | null;
+  readonly nextDueAt?: number | null;
+  readonly deadReason?: string | null;
 }
 
 export interface DeadLetterValue {

@@ -131,14 +131,6 @@ export async function attemptAndRoute(
   const firstAttemptAt = before.firstAttemptAt ?? report.startedAt;
   const summary = summarize(before.attempt, report, outcome);
   const history = [...before.history, summary];
-  const recorded = attemptRecorded(
-    ctx,
-    request,
-    before,
-    summary,
-    outcome.kind === 'permanent' && outcome.disablesEndpoint,
-  );
-
   // One clock reading for the decision and the record it writes: the due time and `scheduledAt`
   // must describe the same instant.
   const decidedAt = ctx.now();
@@ -172,7 +164,16 @@ export async function attemptAndRoute(
       'kretry.next': decision.kind === 'dead-letter' ? `dead:${decision.reason}` : decision.kind,
     },
   });
-  effects.push(logLine(ctx, request, tierLabel, summary, nextStep(ctx, policy, decision)));
+  const next = nextStep(ctx, policy, decision);
+  const recorded = attemptRecorded(
+    ctx,
+    request,
+    before,
+    summary,
+    outcome.kind === 'permanent' && outcome.disablesEndpoint,
+    next,
+  );
+  effects.push(logLine(ctx, request, tierLabel, summary, next));
   switch (decision.kind) {
     case 'done':
       effects.push(() => ctx.metrics.deliveries.inc({ result: 'delivered' }));
@@ -252,7 +253,6 @@ function skipped(
     latencyMs: null,
   };
   const history = [...before.history, summary];
-  const recorded = attemptRecorded(ctx, request, before, summary, false);
   // The age limit counts from the first attempt; a delivery never attempted counts from now.
   const firstAttemptAt = before.firstAttemptAt ?? now;
   const next =
@@ -263,7 +263,13 @@ function skipped(
           now,
           ctx.random(),
         );
-  effects.push(logLine(ctx, request, tierLabel, summary, nextStep(ctx, policy, next)));
+  const step = nextStep(
+    ctx,
+    policy,
+    next.kind === 'done' ? { kind: 'dead-letter', reason: 'max_age' } : next,
+  );
+  const recorded = attemptRecorded(ctx, request, before, summary, false, step);
+  effects.push(logLine(ctx, request, tierLabel, summary, step));
   if (next.kind === 'schedule') {
     return processed(
       [recorded, scheduled(ctx, request, policy, next, now, firstAttemptAt, history, before.traceparent)],
@@ -289,6 +295,7 @@ function attemptRecorded(
   before: Before,
   summary: AttemptSummaryValue,
   disablesEndpoint: boolean,
+  next: NextStep,
 ): OutputRecord {
   return {
     topic: ctx.topology.attempts,
@@ -306,6 +313,10 @@ function attemptRecorded(
       dueAt: before.dueAt,
       disablesEndpoint,
       operatorAction: null,
+      nextStep: next.kind,
+      nextTier: next.kind === 'scheduled' ? next.tier : null,
+      nextDueAt: next.kind === 'scheduled' ? next.dueAt : null,
+      deadReason: next.kind === 'dead' ? next.reason : null,
     }),
   };
 }

@@ -36,6 +36,8 @@ import { notifier } from './notifier.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTracing } from '../observability/tracing.js';
 import { IngestRoutes } from '../api/ingest-routes.js';
+import { DeliveryIndex } from '../api/delivery-index.js';
+import { deliveryRoutes } from '../api/delivery-routes.js';
 import type { Accepted } from '../domain/dedupe-memory.js';
 import { ACCEPTED_CODEC } from '../kafka/ingest-dedupe.js';
 import { DEFAULT_RULES_KEY } from '../kafka/topology.js';
@@ -265,6 +267,7 @@ export async function startEngine(
         closing(api?.dlq.stop(), 'dlq counter'),
         closing(api?.ingest.stop(), 'ingest producer'),
         closing(api?.accepted.stop(), 'ingest-dedupe table'),
+        closing(api?.deliveries.stop(), 'delivery index'),
         closing(tracing.shutdown(), 'span exporter'),
       ]);
       await closing(admin.disconnect(), 'admin');
@@ -296,6 +299,7 @@ async function startApi(
   dlq: DlqCounter;
   ingest: IngestRoutes;
   accepted: CompactedTable<Accepted>;
+  deliveries: DeliveryIndex;
 }> {
   const { kafka, admin, names, codecs, metrics, endpointState, endpoints, now, logger } = parts;
   const log = logger.child({ role: 'api' });
@@ -343,6 +347,15 @@ async function startApi(
     now,
     dedupe: { table: accepted, windowMs: config.dedupeWindow },
   });
+  const deliveries = new DeliveryIndex(
+    kafka,
+    admin,
+    names.attempts,
+    codecs.attempts,
+    config.deliveryIndexSize,
+    log,
+  );
+  deliveries.start().catch((error: unknown) => log.error({ err: error }, 'delivery index stopped'));
   const server = await startApiServer({
     host: config.apiHost,
     port: config.apiPort,
@@ -350,6 +363,7 @@ async function startApi(
     logger: log,
     routes: adminRoutes({
       ingest,
+      deliveries: deliveryRoutes(deliveries, (id) => accepted.get(id)),
       health: endpointState,
       configs: endpoints,
       commands,
@@ -373,7 +387,7 @@ async function startApi(
     }),
   });
   log.info({ url: server.url, auth: config.apiToken !== undefined }, 'admin API listening');
-  return { server, commands, dlq, ingest, accepted };
+  return { server, commands, dlq, ingest, accepted, deliveries };
 }
 
 /** Every topic kretry writes: a commit must fit the smallest `max.message.bytes` among them. */

@@ -6,6 +6,8 @@ import type { EndpointCommands } from '../../../src/operator/endpoint-commands.j
 import { DEFAULT_RETRY_RULES } from '../../../src/domain/retry-rules.js';
 import type { Kafka } from 'kafkajs';
 import { IngestRoutes } from '../../../src/api/ingest-routes.js';
+import { deliveryRoutes } from '../../../src/api/delivery-routes.js';
+import type { DeliveryIndex } from '../../../src/api/delivery-index.js';
 import type { Codecs } from '../../../src/kafka/codecs.js';
 import type { Topology } from '../../../src/kafka/topology.js';
 
@@ -32,6 +34,7 @@ const routes = adminRoutes({
     maxBodyBytes: 1_000_000,
     now: () => 0,
   }),
+  deliveries: deliveryRoutes({} as DeliveryIndex, () => undefined),
   engineProblems: () => [],
   resolveDeadLetters: () => Promise.resolve({ resolved: 0, alreadyHandled: 0, matched: 0 }),
 });
