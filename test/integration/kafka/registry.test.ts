@@ -34,6 +34,7 @@ describe('the real schema registry', () => {
       contentType: 'application/json',
       createdAt: 1_700_000_000_000,
       policy: { maxAttempts: 3, maxAgeMs: null, tiers: null },
+      retryUnsafe: null,
     };
     const encoded = codec.encode(value);
     expect(encoded.readUInt8(0)).toBe(0);
