@@ -14,6 +14,7 @@ interface DeliveryRequestValue {
   contentType: string;
   createdAt: number;
   policy: null | { maxAttempts: number | null; maxAgeMs: number | null; tiers: number[] | null };
+  retryUnsafe: boolean | null;
 }
 
 describe('the real schema registry', () => {
