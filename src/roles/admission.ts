@@ -1,0 +1,27 @@
+import type { Delivery } from '../domain/delivery/delivery.js';
+import type { Admit } from '../kafka/partition-processor.js';
+import type { StepContext } from './delivery-step.js';
+import type { Input } from './inputs.js';
+
+const START: Admit = { kind: 'start' };
+
+/**
+ * Admission of a due delivery (PartitionWork.admit): its endpoint's rate limit and adaptive
+ * concurrency. Not shaped: records that dead-letter as invalid, a hop (its wait is not over), and
+ * deliveries the gate does not let through normally (an open circuit's skips and its one probe).
+ */
+export function admitDue(step: StepContext, input: Input<Delivery>, ticket: unknown): Admit {
+  if (step.flows === undefined || input.kind !== 'valid') return START;
+  const delivery = input.value;
+  if (delivery.notBefore !== null && delivery.notBefore > step.now()) return START;
+  const endpointId = delivery.request.endpointId;
+  const view = step.views.view(endpointId);
+  const open = view.gate === undefined || (view.gate.circuit === 'closed' && !view.gate.disabled);
+  return step.flows.admit(endpointId, view.rateLimit, open, ticket);
+}
+
+/** Calls `wake` when `endpointId` next has room (PartitionWork.whenFree). */
+export function whenFree(step: StepContext): ((key: string, wake: () => void) => void) | undefined {
+  const flows = step.flows;
+  return flows === undefined ? undefined : (key, wake) => flows.whenFree(key, wake);
+}
