@@ -10,8 +10,10 @@ export interface Placement {
 }
 
 /**
- * Places a wait of `waitMs` from `now` on the tiers (issue "backoff strategies"): on the largest tier
- * whose delay does not exceed it, where it waits until due.
+ * Places a wait of `waitMs` from `now` on the tiers: on the largest tier that can carry it without
+ * making it late (the tier's delay less jitter does not exceed the wait), where it waits until due.
+ * That is the largest tier whose delay does not exceed the wait, or the next one up when the wait
+ * is already inside that tier's jitter band: either way the record is due at exactly the wait.
  *
  * A tier worker reads ahead on the promise that every record on its topic falls due within the
  * tier's delay ± jitter of being written (pause-decision.ts). A record due later than that band
