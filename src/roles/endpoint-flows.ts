@@ -71,11 +71,16 @@ export class EndpointFlows {
     this.#flows.set(endpointId, answer.flow);
     if (++this.#admissions % 10_000 === 0) this.#forgetIdle(now);
     switch (answer.admission.kind) {
-      case 'start':
+      case 'start': {
+        if (!open) return { kind: 'start', permit: FREE_PERMIT };
+        const saturated = answer.admission.saturated ?? true;
         return {
           kind: 'start',
-          permit: open ? new EndpointPermit((signal) => this.#finish(endpointId, signal)) : FREE_PERMIT,
+          permit: new EndpointPermit((signal) =>
+            this.#finish(endpointId, signal.kind === 'success' ? { ...signal, saturated } : signal),
+          ),
         };
+      }
       case 'wait':
         return {
           kind: 'retry-at',

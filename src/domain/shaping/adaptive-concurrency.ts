@@ -44,7 +44,17 @@ export interface ConcurrencyState {
 }
 
 export type ReceiverSignal =
-  | { readonly kind: 'success'; readonly startedAt: number; readonly endedAt: number }
+  | {
+      readonly kind: 'success';
+      readonly startedAt: number;
+      readonly endedAt: number;
+      /**
+       * The request started with the endpoint's limit in use. Only such a success raises the limit:
+       * an endpoint that never fills its limit has shown nothing about a higher one (RFC 7661 makes
+       * the same rule for TCP's window). Left out, it counts as saturated.
+       */
+      readonly saturated?: boolean;
+    }
   | { readonly kind: 'overload'; readonly startedAt: number; readonly endedAt: number }
   /** Any other failure: the circuit breaker's business, not a reason to change the limit. */
   | { readonly kind: 'other' };
@@ -76,6 +86,7 @@ export function onSignal(
         latencyMs - median >= settings.latencyMarginMs;
       if (slow) return cut(state, signal, settings);
       const latencies = [...state.latencies.slice(-(LATENCY_SAMPLES - 1)), latencyMs];
+      if (signal.saturated === false) return { ...state, latencies };
       const step = state.limit < state.threshold ? 1 : 1 / Math.max(1, state.limit);
       return { ...state, limit: Math.min(settings.max, state.limit + step), latencies };
     }

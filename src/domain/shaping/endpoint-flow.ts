@@ -30,8 +30,11 @@ export interface FlowSettings {
 }
 
 export type Admission =
-  /** Attempt now; `finish` must follow with the receiver's signal. */
-  | { readonly kind: 'start' }
+  /**
+   * Attempt now; `finish` must follow with the receiver's signal. `saturated`: this start fills the
+   * endpoint's limit (only successes of such requests raise it).
+   */
+  | { readonly kind: 'start'; readonly saturated?: boolean }
   /** A token is reserved for `at`: wait until then, out of the way. */
   | { readonly kind: 'wait'; readonly at: number }
   /** The endpoint has all the requests in flight it may: wait until one finishes. */
@@ -75,7 +78,12 @@ export function admit(
     if (reserved.waitMs > 0)
       return { admission: { kind: 'wait', at: now + reserved.waitMs }, flow: next, tokenTaken: true };
   }
-  return { admission: { kind: 'start' }, flow: { ...next, inFlight: next.inFlight + 1 }, tokenTaken: false };
+  const inFlight = next.inFlight + 1;
+  return {
+    admission: { kind: 'start', saturated: inFlight >= allowed(next.concurrency) },
+    flow: { ...next, inFlight },
+    tokenTaken: false,
+  };
 }
 
 /** An attempt admitted with `start` has ended (or was never made: `signal` is then `other`). */

@@ -93,6 +93,13 @@ describe('adaptive concurrency (AIMD)', () => {
     expect(allowed(state)).toBe(11);
   });
 
+  it('does not grow on successes of requests that did not fill the limit (an endpoint without enough work)', () => {
+    let state = slowStart(initialConcurrency(settings), 0);
+    for (let i = 0; i < 50; i++)
+      state = onSignal(state, { kind: 'success', startedAt: i, endedAt: i + 5, saturated: false }, settings);
+    expect(allowed(state)).toBe(1);
+  });
+
   it('slow start: from 1, doubling per window of successes, up to where it was', () => {
     const recovered = slowStart(initialConcurrency(settings), 0);
     expect(allowed(recovered)).toBe(1);
