@@ -3,17 +3,15 @@ package dev.kretry.bench.spring;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
-import org.springframework.kafka.annotation.EnableKafkaRetryTopic;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 /**
  * Benchmark peer for kretry: the canonical Spring Kafka non-blocking retry (@RetryableTopic).
- * Everything it does is in {@link DeliveryListener}; settings come from application.properties,
+ * What it does is in {@link DeliveryListener}, how it retries in {@link RetryTopicSettings}; settings come from application.properties,
  * overridable by environment variables (PEER_INPUT_TOPIC, ...) or arguments (--peer.input-topic=...).
  */
 @SpringBootApplication
-@EnableKafkaRetryTopic
 public class SpringRetryablePeer {
 
 	public static void main(String[] args) {
