@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { KretryError } from '../../src/errors.js';
 import { ensureSpringPeerJar } from './spring-build.js';
@@ -118,6 +121,8 @@ export function springPeerArgs(jar: string, o: PeerStartOptions): string[] {
     `--peer.concurrency=${Math.min(o.concurrency, o.partitions)}`,
     `--peer.partitions=${o.partitions}`,
     ...springBackoffArgs(o.tiersMs ?? SCENARIO_B_TIERS_MS),
+    // The app exits when its stdin pipe closes: it cannot outlive the harness, even a SIGKILLed one.
+    '--peer.exit-with-parent=true',
     // o.receiverUrl is not passed: each record carries its own url, as kretry's deliveries do.
   ];
 }
@@ -129,15 +134,17 @@ export async function startSpringPeer(
 ): Promise<RunningSpringPeer> {
   const jar = await ensureSpringPeerJar((line) => void process.stderr.write(`${line}\n`));
   const child = spawn('java', [...springPeerArgs(jar, o), ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  killOnExit(child);
   const pid = child.pid;
   if (pid === undefined) {
     throw new KretryError('KRETRY_STACK', 'could not start java for the Spring peer (is Java 17+ on PATH?)');
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const logFile = join(tmpdir(), `bench-compare-${o.runId}-spring-retryable.log`);
   try {
-    const retryDelaysMs = await waitUntilReady(child, exited);
+    const retryDelaysMs = await waitUntilReady(child, exited, createWriteStream(logFile, { flags: 'a' }));
     return { pid, retryDelaysMs, stop: () => stopChild(child, exited) };
   } catch (error) {
     await stopChild(child, exited);
@@ -145,12 +152,25 @@ export async function startSpringPeer(
   }
 }
 
+/** The harness's children die with it: killed from its synchronous `exit` handler. */
+const children = new Set<ChildProcess>();
+function killOnExit(child: ChildProcess): void {
+  if (children.size === 0) process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
 /**
  * Resolves on the app's PEER_READY line, which it prints once every partition of the input, retry
- * and DLT topics is assigned to one of its consumers. Keeps draining the output afterwards: a full
- * pipe would block the JVM's logging threads.
+ * and DLT topics is assigned to one of its consumers. Keeps draining the output into `log`
+ * afterwards: a full pipe would block the JVM's logging threads.
  */
-function waitUntilReady(child: ChildProcess, exited: Promise<number | null>): Promise<readonly number[]> {
+function waitUntilReady(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  log: WriteStream,
+): Promise<readonly number[]> {
+  void exited.then(() => log.end());
   const tail: string[] = [];
   let delays: number[] = [];
   return new Promise((resolve, reject) => {
@@ -163,6 +183,7 @@ function waitUntilReady(child: ChildProcess, exited: Promise<number | null>): Pr
       );
     }, READY_TIMEOUT_MS);
     const onLine = (line: string): void => {
+      log.write(`${line}\n`);
       tail.push(line);
       if (tail.length > LOG_TAIL_LINES) tail.shift();
       const delayLine = /PEER_RETRY_DELAYS (.*)$/.exec(line);
