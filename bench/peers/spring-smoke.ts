@@ -213,6 +213,7 @@ async function main(): Promise<void> {
     const timeline = [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}s:${n}`);
     out.push(`first attempts per second: ${timeline.join(' ')}`);
     gaps.forEach((g, k) => {
+      if (g.length === 0) return; // scenario A: no retries
       const sorted = [...g].sort((a, b) => a - b);
       const delay = peer.retryDelaysMs[k] ?? Number.NaN;
       out.push(
