@@ -20,6 +20,7 @@ import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.annotation.RetryableTopic;
 import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.kafka.retrytopic.DestinationTopicContainer;
+import org.springframework.kafka.retrytopic.SameIntervalTopicReuseStrategy;
 import org.springframework.kafka.retrytopic.TopicSuffixingStrategy;
 import org.springframework.stereotype.Component;
 
@@ -41,7 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
  * (PEER_RETRY_DELAYS) so that a harness can measure lateness against them.
  *
  * Topic names use the index suffix (-retry-0, -retry-1, -retry-2, -dlt): with the default
- * delay-value suffix a jittered delay would name new topics on every start.
+ * delay-value suffix a jittered delay would name new topics on every start. One topic per retry
+ * even when two delays are equal (MULTIPLE_TOPICS), so there are always attempts + 1 topics.
  */
 @Component
 public class DeliveryListener implements ConsumerSeekAware {
@@ -85,7 +87,8 @@ public class DeliveryListener implements ConsumerSeekAware {
 					multiplierString = "${peer.backoff.multiplier}", maxDelayString = "${peer.backoff.max-delay-ms}",
 					jitterString = "${peer.backoff.jitter-ms}"),
 			numPartitions = "${peer.partitions}", replicationFactor = "1", autoCreateTopics = "true",
-			topicSuffixingStrategy = TopicSuffixingStrategy.SUFFIX_WITH_INDEX_VALUE)
+			topicSuffixingStrategy = TopicSuffixingStrategy.SUFFIX_WITH_INDEX_VALUE,
+			sameIntervalTopicReuseStrategy = SameIntervalTopicReuseStrategy.MULTIPLE_TOPICS)
 	@KafkaListener(id = LISTENER_ID, idIsGroup = false, groupId = "${peer.group-id}",
 			topics = "${peer.input-topic}", concurrency = "${peer.concurrency}")
 	public void deliver(ConsumerRecord<String, String> record) {
