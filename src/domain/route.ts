@@ -132,8 +132,27 @@ export function continueWait(progress: DeliveryProgress, notBefore: number, now:
 
 /**
  * Over the endpoint's rate limit for longer than a worker waits in memory: the delivery waits on the
- * smallest tier and tries again, without spending an attempt and keeping its place in the schedule
- * (the rate limit says nothing about the endpoint's health).
+ * tiers for the token reserved for it `waitMs` ahead (placeWait), without spending an attempt and
+ * keeping its place in the schedule (the rate limit says nothing about the endpoint's health).
+ */
+export function deferForRate(progress: DeliveryProgress, now: number, waitMs: number): RouteDecision {
+  if (now + waitMs - progress.firstAttemptAt > progress.policy.maxAgeMs)
+    return { kind: 'dead-letter', reason: 'max_age' };
+  const place = placeWait(progress.policy, now, waitMs);
+  return {
+    kind: 'schedule',
+    attempt: progress.attempt,
+    tierIndex: Math.max(progress.tierIndex, 0),
+    dueAt: place.dueAt,
+    slot: place.slot,
+    ...(place.notBefore !== null && { notBefore: place.notBefore }),
+  };
+}
+
+/**
+ * Held back by the endpoint's in-flight limit with the look-ahead full of such deliveries: the
+ * delivery waits on the smallest tier and tries again, without spending an attempt and keeping its
+ * place in the schedule.
  */
 export function deferToSmallestTier(progress: DeliveryProgress, now: number, random: number): RouteDecision {
   const { policy } = progress;

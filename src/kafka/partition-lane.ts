@@ -54,7 +54,7 @@ export type Admit =
   /** Ask again when `whenFree(key)` calls back; the record waits aside. */
   | { readonly kind: 'park'; readonly key: string; readonly ticket: unknown; readonly reason: string }
   /** Do not wait in memory at all: process it now as `overflow` (the work defers it elsewhere). */
-  | { readonly kind: 'defer'; readonly reason: string };
+  | { readonly kind: 'defer'; readonly reason: string; readonly ticket?: unknown };
 
 /** What admission said, as `process` sees it. */
 export type Admitted =

@@ -450,7 +450,7 @@ export class PartitionProcessor<T, S = undefined> {
     const alreadyHeld = taken.held !== undefined;
     if (answer.kind === 'defer') {
       if (alreadyHeld) lane.held--;
-      return { kind: 'overflow', reason: answer.reason, ticket: taken.held?.ticket };
+      return { kind: 'overflow', reason: answer.reason, ticket: answer.ticket ?? taken.held?.ticket };
     }
     if (!alreadyHeld && lane.held >= Math.floor(this.#options.lookahead / 2)) {
       return { kind: 'overflow', reason: answer.reason, ticket: answer.ticket };

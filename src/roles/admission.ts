@@ -17,7 +17,15 @@ export function admitDue(step: StepContext, input: Input<Delivery>, ticket: unkn
   const endpointId = delivery.request.endpointId;
   const view = step.views.view(endpointId);
   const open = view.gate === undefined || (view.gate.circuit === 'closed' && !view.gate.disabled);
-  return step.flows.admit(endpointId, view.rateLimit, open, ticket);
+  // Back from a rate-limited deferral: its token was reserved when it was deferred.
+  const last = delivery.history.at(-1);
+  const returning = last?.outcome === 'skipped' && last.errorClass === 'rate_limited';
+  return step.flows.admit(
+    endpointId,
+    view.rateLimit,
+    open,
+    ticket ?? (returning ? { hasToken: true } : undefined),
+  );
 }
 
 /** Calls `wake` when `endpointId` next has room (PartitionWork.whenFree). */

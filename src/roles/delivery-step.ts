@@ -19,7 +19,7 @@ import type { AttemptLog } from '../observability/attempt-log.js';
 import type { EngineMetrics } from '../observability/metrics.js';
 import { recordAttemptSpan } from '../observability/tracing.js';
 import { deadLetter, type DeadLetterContext } from './dead-letter.js';
-import { EndpointPermit, type EndpointFlows } from './endpoint-flows.js';
+import { EndpointPermit, reservedWaitMs, type EndpointFlows } from './endpoint-flows.js';
 import type { EndpointViews } from './endpoint-views.js';
 import { encodeEvents } from './step-records.js';
 
@@ -84,7 +84,11 @@ export async function handleDue(
       break;
     case 'attempt': {
       if (admitted.kind === 'overflow') {
-        happened = { kind: 'not-attempted', why: overflowReason(admitted.reason) };
+        happened = {
+          kind: 'not-attempted',
+          why: overflowReason(admitted.reason),
+          waitMs: reservedWaitMs(admitted.ticket),
+        };
         break;
       }
       // A probe stays in flight until its result is folded and reaches this process's table.

@@ -18,6 +18,13 @@ const FORGET_AFTER_MS = 10 * 60_000;
 /** What a held-back delivery carries between two admission questions. */
 interface Ticket {
   readonly hasToken: boolean;
+  /** How long until the reserved token (an over-rate deferral). */
+  readonly waitMs?: number;
+}
+
+/** The wait an over-rate deferral reserved, from its ticket. */
+export function reservedWaitMs(ticket: unknown): number {
+  return (ticket as Ticket | undefined)?.waitMs ?? 0;
 }
 
 /**
@@ -91,7 +98,11 @@ export class EndpointFlows {
       case 'full':
         return { kind: 'park', key: endpointId, ticket: { hasToken }, reason: 'concurrency_limited' };
       case 'over-rate':
-        return { kind: 'defer', reason: 'rate_limited' };
+        return {
+          kind: 'defer',
+          reason: 'rate_limited',
+          ticket: { hasToken: true, waitMs: answer.admission.waitMs },
+        };
     }
   }
 

@@ -5,6 +5,7 @@ import { layerRules, type RetryRules, type RetryRulesOverride } from '../retry-r
 import { repeatable } from '../retry-safety.js';
 import {
   continueWait,
+  deferForRate,
   deferToSmallestTier,
   route,
   skipToNextTier,
@@ -69,7 +70,8 @@ export type Happened =
       readonly latencyMs: number;
       readonly responseBody: string | null;
     }
-  | { readonly kind: 'not-attempted'; readonly why: NoAttempt }
+  /** `waitMs`: for rate_limited, how far ahead its token is reserved. */
+  | { readonly kind: 'not-attempted'; readonly why: NoAttempt; readonly waitMs?: number }
   | { readonly kind: 'waited' }
   | { readonly kind: 'invalid'; readonly problem: string };
 
@@ -189,7 +191,9 @@ export function decide(
         ? { kind: 'dead-letter', reason: 'endpoint_disabled' }
         : happened.why === 'circuit_open'
           ? skipToNextTier(progress, now, random)
-          : deferToSmallestTier(progress, now, random);
+          : happened.why === 'rate_limited'
+            ? deferForRate(progress, now, happened.waitMs ?? 0)
+            : deferToSmallestTier(progress, now, random);
     // A skip spends no attempt, so only the age limit ends it (the skips never say 'done'). The age
     // still counts from the first attempt; a delivery never attempted keeps no first attempt time.
     const next = toNext(

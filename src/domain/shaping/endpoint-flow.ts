@@ -39,7 +39,11 @@ export type Admission =
   | { readonly kind: 'wait'; readonly at: number }
   /** The endpoint has all the requests in flight it may: wait until one finishes. */
   | { readonly kind: 'full' }
-  /** The rate limit's wait is longer than a worker waits in memory. */
+  /**
+   * The rate limit's wait is longer than a worker waits in memory. The token is reserved all the
+   * same, `waitMs` ahead: the delivery waits for it on the tiers and comes back holding it, so a
+   * backlog over the limit drains at the limit instead of bouncing off it at every tier period.
+   */
   | { readonly kind: 'over-rate'; readonly waitMs: number };
 
 export function newFlow(settings: FlowSettings, now: number): EndpointFlow {
@@ -71,9 +75,16 @@ export function admit(
   if (next.inFlight >= allowed(next.concurrency))
     return { admission: { kind: 'full' }, flow: next, tokenTaken: false };
   if (rate !== null && !hasToken) {
-    const reserved = reserve(next.bucket ?? fullBucket(rate, now), rate, now, settings.maxRateWaitMs);
-    if (!reserved.taken)
-      return { admission: { kind: 'over-rate', waitMs: reserved.waitMs }, flow: next, tokenTaken: false };
+    const bucket = next.bucket ?? fullBucket(rate, now);
+    const reserved = reserve(bucket, rate, now, settings.maxRateWaitMs);
+    if (!reserved.taken) {
+      const later = reserve(bucket, rate, now, Infinity);
+      return {
+        admission: { kind: 'over-rate', waitMs: later.waitMs },
+        flow: { ...next, bucket: later.bucket },
+        tokenTaken: true,
+      };
+    }
     next = { ...next, bucket: reserved.bucket };
     if (reserved.waitMs > 0)
       return { admission: { kind: 'wait', at: now + reserved.waitMs }, flow: next, tokenTaken: true };

@@ -72,12 +72,12 @@ describe('decide', () => {
     expect(events.next.delivery.history).toHaveLength(1);
   });
 
-  it('rate_limited: no attempt spent, waits on the smallest tier, keeps its place in the schedule', () => {
+  it('rate_limited: no attempt spent, waits on the tiers for its reserved token, keeps its place in the schedule', () => {
     const events = decide(
       onTier(2, 4),
       UNKNOWN_ENDPOINT,
       engine,
-      { kind: 'not-attempted', why: 'rate_limited' },
+      { kind: 'not-attempted', why: 'rate_limited', waitMs: 1000 },
       t0 + 20_000,
       0.5,
     );

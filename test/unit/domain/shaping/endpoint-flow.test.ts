@@ -24,7 +24,7 @@ describe('endpoint flow admission', () => {
     expect(admit(flow, null, true, false, 5, settings).admission.kind).toBe('start');
   });
 
-  it('rate: a short wait reserves a token for later; a long one is over-rate and takes nothing', () => {
+  it('rate: a short wait reserves a token for later; a long one is over-rate, its token reserved further ahead', () => {
     const rate = { perSecond: 2, burst: 1 };
     let flow = newFlow(settings, 0);
     const first = admit(flow, rate, true, false, 0, settings);
@@ -36,6 +36,11 @@ describe('endpoint flow admission', () => {
     expect(third.admission).toEqual({ kind: 'wait', at: 1000 });
     const fourth = admit(third.flow, rate, true, false, 0, settings);
     expect(fourth.admission).toEqual({ kind: 'over-rate', waitMs: 1500 });
+    // The next one queues behind it: deferred deliveries come back one token apart.
+    expect(admit(fourth.flow, rate, true, false, 0, settings).admission).toEqual({
+      kind: 'over-rate',
+      waitMs: 2000,
+    });
     // The waiting delivery comes back holding its token: it starts without taking another.
     expect(admit(fourth.flow, rate, true, true, 500, settings).admission).toMatchObject({ kind: 'start' });
   });
