@@ -1,4 +1,6 @@
 import type { Delivery } from '../domain/delivery/delivery.js';
+import { resolvePolicy } from '../domain/delivery/decide.js';
+import { carriedWaitMs } from '../domain/delivery/placement.js';
 import type { Admit } from '../kafka/partition-processor.js';
 import type { StepContext } from './delivery-step.js';
 import type { Input } from './inputs.js';
@@ -20,11 +22,18 @@ export function admitDue(step: StepContext, input: Input<Delivery>, ticket: unkn
   // Back from a rate-limited deferral: its token was reserved when it was deferred.
   const last = delivery.history.at(-1);
   const returning = last?.outcome === 'skipped' && last.errorClass === 'rate_limited';
+  // A deferred delivery's token is reserved for when the tiers can bring it back.
+  const resolved = view.rateLimit === null ? undefined : resolvePolicy(delivery, view, step.views.engine());
+  const carry =
+    resolved !== undefined && 'policy' in resolved
+      ? (waitMs: number) => carriedWaitMs(resolved.policy, waitMs)
+      : undefined;
   return step.flows.admit(
     endpointId,
     view.rateLimit,
     open,
     ticket ?? (returning ? { hasToken: true } : undefined),
+    carry,
   );
 }
 

@@ -70,11 +70,17 @@ export class EndpointFlows {
    * `open` is false when the gate will not attempt it normally (circuit not closed, endpoint
    * disabled): such work is not shaped, and the next open admission after it starts slowly.
    */
-  admit(endpointId: string, rate: RateLimit | null, open: boolean, ticket: unknown): Admit {
+  admit(
+    endpointId: string,
+    rate: RateLimit | null,
+    open: boolean,
+    ticket: unknown,
+    carry?: (waitMs: number) => number,
+  ): Admit {
     const now = this.now();
     const hasToken = (ticket as Ticket | undefined)?.hasToken ?? false;
     const flow = this.#flows.get(endpointId) ?? newFlow(this.settings, now);
-    const answer = admit(flow, rate, open, hasToken, now, this.settings);
+    const answer = admit(flow, rate, open, hasToken, now, this.settings, carry);
     this.#flows.set(endpointId, answer.flow);
     if (++this.#admissions % 10_000 === 0) this.#forgetIdle(now);
     switch (answer.admission.kind) {

@@ -47,3 +47,18 @@ export function placeWait(policy: RetryPolicy, now: number, waitMs: number): Pla
   const leg = Math.max(lo, Math.min(hi, waitMs - smallest.lo));
   return { slot, dueAt: now + leg, notBefore: now + waitMs };
 }
+
+/**
+ * How long a wait of `waitMs` really lasts on the tiers, every leg followed: `waitMs` itself, or
+ * more when the tiers cannot carry it exactly (less than the smallest band, or a remainder that is).
+ */
+export function carriedWaitMs(policy: RetryPolicy, waitMs: number): number {
+  let now = 0;
+  let place = placeWait(policy, now, waitMs);
+  // Each leg lasts at least the smallest band's floor, so this ends; the bound only guards a bug.
+  for (let legs = 0; place.notBefore !== null && place.notBefore > place.dueAt && legs < 100_000; legs++) {
+    now = place.dueAt;
+    place = placeWait(policy, now, place.notBefore - now);
+  }
+  return place.dueAt;
+}

@@ -59,8 +59,14 @@ export type ReceiverSignal =
   /** Any other failure: the circuit breaker's business, not a reason to change the limit. */
   | { readonly kind: 'other' };
 
+/**
+ * An endpoint this process has not sent to yet starts slowly too (RFC 5681 starts every connection
+ * so): at 1, doubling per window of successes up to the maximum. Starting at the maximum would send
+ * a burst of that many before the first answer tells anything, enough 429s in a row to open the
+ * endpoint's circuit.
+ */
 export function initialConcurrency(settings: ConcurrencySettings): ConcurrencyState {
-  return { limit: settings.max, threshold: settings.max, cutAt: -Infinity, latencies: [] };
+  return { limit: 1, threshold: settings.max, cutAt: -Infinity, latencies: [] };
 }
 
 export function allowed(state: ConcurrencyState): number {

@@ -7,7 +7,7 @@ import {
   type ConcurrencyState,
   type ReceiverSignal,
 } from './adaptive-concurrency.js';
-import { fullBucket, reserve, type RateLimit, type TokenBucket } from './token-bucket.js';
+import { fullBucket, reserve, reserveFrom, type RateLimit, type TokenBucket } from './token-bucket.js';
 
 /**
  * One endpoint's flow through one process: its rate limit's bucket, its adaptive in-flight limit and
@@ -68,6 +68,8 @@ export function admit(
   hasToken: boolean,
   now: number,
   settings: FlowSettings,
+  /** How long the tiers really take to carry a wait (placement.ts); a deferred token is reserved for then. */
+  carry: (waitMs: number) => number = (waitMs) => waitMs,
 ): { readonly admission: Admission; readonly flow: EndpointFlow; readonly tokenTaken: boolean } {
   let next: EndpointFlow = { ...flow, touchedAt: now, open };
   if (!open) return { admission: { kind: 'start' }, flow: next, tokenTaken: false };
@@ -78,7 +80,7 @@ export function admit(
     const bucket = next.bucket ?? fullBucket(rate, now);
     const reserved = reserve(bucket, rate, now, settings.maxRateWaitMs);
     if (!reserved.taken) {
-      const later = reserve(bucket, rate, now, Infinity);
+      const later = reserveFrom(bucket, rate, now, carry);
       return {
         admission: { kind: 'over-rate', waitMs: later.waitMs },
         flow: { ...next, bucket: later.bucket },

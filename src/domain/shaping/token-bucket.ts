@@ -39,6 +39,28 @@ export function reserve(
   return { taken: true, waitMs, bucket: { tokens, updatedAt: now } };
 }
 
+/**
+ * Takes the next free token, `waitMs` ahead, for use at `usedAtMs` = `notBeforeMs(waitMs)` or
+ * later: when that is after the token, the tokens between are given up, so every token taken later comes after this one and the
+ * limit holds however late this one is used (a deferred delivery comes back when the tiers can
+ * bring it, which may be later than its token).
+ */
+export function reserveFrom(
+  bucket: TokenBucket,
+  limit: RateLimit,
+  now: number,
+  notBeforeMs: (waitMs: number) => number,
+): { readonly waitMs: number; readonly usedAtMs: number; readonly bucket: TokenBucket } {
+  const taken = reserve(bucket, limit, now, Infinity);
+  const usedAtMs = Math.max(taken.waitMs, notBeforeMs(taken.waitMs));
+  if (usedAtMs === taken.waitMs) return { ...taken, usedAtMs };
+  return {
+    waitMs: taken.waitMs,
+    usedAtMs,
+    bucket: { tokens: -(usedAtMs * limit.perSecond) / 1000, updatedAt: now },
+  };
+}
+
 export function rateLimitProblem(limit: RateLimit): { field: string; message: string } | undefined {
   if (!(Number.isFinite(limit.perSecond) && limit.perSecond > 0 && limit.perSecond <= 1_000_000))
     return { field: 'perSecond', message: `must be above 0 and at most 1000000 (got ${limit.perSecond})` };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { placeWait } from '../../../../src/domain/delivery/placement.js';
+import { carriedWaitMs, placeWait } from '../../../../src/domain/delivery/placement.js';
 import { DEFAULT_POLICY, type RetryPolicy } from '../../../../src/domain/policy.js';
 
 const policyArb: fc.Arbitrary<RetryPolicy> = fc.record({
@@ -47,6 +47,17 @@ describe('placeWait (properties)', () => {
         expect(followed.endsAt - waitMs).toBeLessThanOrEqual(band(policy, 0).lo);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('carriedWaitMs is when the last leg ends', () => {
+    fc.assert(
+      fc.property(policyArb, fc.double({ min: 0, max: 20, noNaN: true }), (policy, times) => {
+        const waitMs = Math.round(times * Math.max(...policy.tiersMs));
+        const carried = carriedWaitMs(policy, waitMs);
+        expect(carried).toBe(legs(policy, waitMs).endsAt);
+      }),
+      { numRuns: 300 },
     );
   });
 

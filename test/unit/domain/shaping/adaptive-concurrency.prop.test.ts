@@ -11,6 +11,8 @@ import {
 } from '../../../../src/domain/shaping/adaptive-concurrency.js';
 
 const settings = { ...DEFAULT_CONCURRENCY_SETTINGS, max: 16 };
+/** A limit grown to the maximum. */
+const atMax = (): ConcurrencyState => ({ ...initialConcurrency(settings), limit: settings.max });
 
 /**
  * A receiver that answers 429 to any request arriving while `capacity` are already in flight, driven
@@ -73,8 +75,12 @@ describe('adaptive concurrency (AIMD)', () => {
     );
   });
 
+  it('starts a new endpoint at 1', () => {
+    expect(allowed(initialConcurrency(settings))).toBe(1);
+  });
+
   it('cuts once per burst: overloads of requests started before the cut do not cut again', () => {
-    let state = initialConcurrency(settings);
+    let state = atMax();
     state = onSignal(state, { kind: 'overload', startedAt: 0, endedAt: 100 }, settings);
     expect(allowed(state)).toBe(11);
     for (let i = 0; i < 10; i++)
@@ -85,7 +91,7 @@ describe('adaptive concurrency (AIMD)', () => {
   });
 
   it('cuts on a success far slower than the recent median', () => {
-    let state = initialConcurrency(settings);
+    let state = atMax();
     for (let i = 0; i < 20; i++)
       state = onSignal(state, { kind: 'success', startedAt: i * 10, endedAt: i * 10 + 20 }, settings);
     expect(allowed(state)).toBe(16);
@@ -101,7 +107,7 @@ describe('adaptive concurrency (AIMD)', () => {
   });
 
   it('slow start: from 1, doubling per window of successes, up to where it was', () => {
-    const recovered = slowStart(initialConcurrency(settings), 0);
+    const recovered = slowStart(atMax(), 0);
     expect(allowed(recovered)).toBe(1);
     const limits = simulate(1_000, 40, 10, recovered);
     expect(limits.slice(0, 4)).toEqual([2, 3, 4, 5]);

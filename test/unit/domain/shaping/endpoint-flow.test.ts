@@ -12,7 +12,10 @@ const settings = { concurrency: { ...DEFAULT_CONCURRENCY_SETTINGS, max: 4 }, max
 
 describe('endpoint flow admission', () => {
   it('starts up to the in-flight limit, then says full until one finishes', () => {
-    let flow: EndpointFlow = newFlow(settings, 0);
+    let flow: EndpointFlow = {
+      ...newFlow(settings, 0),
+      concurrency: { ...newFlow(settings, 0).concurrency, limit: 4 },
+    };
     const answers: string[] = [];
     for (let i = 0; i < 5; i++) {
       const a = admit(flow, null, true, false, 0, settings);

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fullBucket, parseRateLimit, reserve } from '../../../../src/domain/shaping/token-bucket.js';
+import {
+  fullBucket,
+  parseRateLimit,
+  reserve,
+  reserveFrom,
+} from '../../../../src/domain/shaping/token-bucket.js';
 
 describe('token bucket (properties)', () => {
   it('never admits more than burst + rate × elapsed over any window from the start', () => {
@@ -49,6 +54,16 @@ describe('token bucket (properties)', () => {
       waits.push(r.waitMs);
     }
     expect(waits).toEqual([0, 0, 0, 100, 200]);
+  });
+});
+
+describe('reserveFrom', () => {
+  it('gives up the tokens before a later use, so the next token comes after it', () => {
+    const limit = { perSecond: 10, burst: 1 };
+    const first = reserveFrom(fullBucket(limit, 0), limit, 0, () => 750);
+    expect(first).toMatchObject({ waitMs: 0, usedAtMs: 750 });
+    const next = reserve(first.bucket, limit, 0, Infinity);
+    expect(next.waitMs).toBe(850);
   });
 });
 
