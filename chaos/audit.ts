@@ -35,8 +35,17 @@ export interface AuditInput {
   readonly attempts: readonly { deliveryId: string; attempt: number; outcome: string }[];
   /** One entry per dead letter: the delivery it names (undefined when it names none we can tell). */
   readonly deadLetters: readonly { deliveryId: string | undefined; reason: string }[];
-  /** `steps`: outcomes in the record's history; a skip at the last tier repeats attempt and tier. */
-  readonly scheduled: readonly { deliveryId: string; attempt: number; tierIndex: number; steps?: number }[];
+  /**
+   * `steps`: outcomes in the record's history (a skip, or a rate or concurrency deferral, repeats
+   * attempt and tier); `legLeft`: for a leg of a long wait (a hop), the seconds of wait after it.
+   */
+  readonly scheduled: readonly {
+    deliveryId: string;
+    attempt: number;
+    tierIndex: number;
+    steps?: number;
+    legLeft?: number | undefined;
+  }[];
   readonly httpRequests: number;
   readonly stuckOnSigterm: number;
   readonly nonZeroExit: number;
@@ -49,7 +58,19 @@ export interface AuditInput {
 /** Counts keys seen more than once. */
 /** What identifies one next step of one delivery on the tier topics. */
 export function scheduledKey(s: AuditInput['scheduled'][number]): string {
-  return `${s.deliveryId}#${s.attempt}#${s.tierIndex}#${s.steps ?? ''}`;
+  return `${s.deliveryId}#${s.attempt}#${s.tierIndex}#${s.steps ?? ''}#${s.legLeft ?? ''}`;
+}
+
+/**
+ * Legs of one wait carried in hops share attempt, tier and history; what tells them apart is how
+ * much wait is left after each, at least the smallest tier's floor apart. The same leg written
+ * twice leaves the same wait, to within the moment it was decided.
+ */
+export function legLeft(s: {
+  readonly dueAt: number;
+  readonly notBefore?: number | null;
+}): number | undefined {
+  return s.notBefore == null ? undefined : Math.round((s.notBefore - s.dueAt) / 1000);
 }
 
 /** The keys that occur more than once. */

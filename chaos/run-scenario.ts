@@ -12,7 +12,7 @@ import type { DeadLetterValue } from '../src/kafka/records.js';
 import { topicSpecs, topology, type Topology } from '../src/kafka/topology.js';
 import { createRegistryClient } from '../src/kafka/value-codec.js';
 import { delay } from '../src/stack/processes.js';
-import { audit, repeatedKeys, scheduledKey, type ScenarioSummary } from './audit.js';
+import { audit, legLeft, repeatedKeys, scheduledKey, type ScenarioSummary } from './audit.js';
 import { Fleet } from './fleet.js';
 import { startReceiver } from './receiver-process.js';
 import type { Form, Scenario } from './scenarios.js';
@@ -242,6 +242,7 @@ async function auditTopics(
       attempt: s.attempt,
       tierIndex: s.tierIndex,
       steps: s.history.length,
+      legLeft: legLeft(s),
     })),
   );
   const summary = audit({

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { legLeft, scheduledKey } from '../../../chaos/audit.js';
 import type {
   AttemptRecordedValue,
   DeadLetterValue,
@@ -110,7 +111,14 @@ describe('crash: kill -9 in the middle of 1,000 deliveries', () => {
     // No retry scheduled twice: (deliveryId, attempt, tier step) is unique on the tier topics (an
     // open circuit moves a delivery on with the same attempt number, but always to a later step).
     const scheduled = tierReaders.flatMap((r) =>
-      r.values.map((s) => `${s.request.deliveryId}#${s.attempt}#${s.tierIndex}`),
+      r.values.map((s) =>
+        scheduledKey({
+          ...s,
+          deliveryId: s.request.deliveryId,
+          steps: s.history.length,
+          legLeft: legLeft(s),
+        }),
+      ),
     );
     expect(new Set(scheduled).size).toBe(scheduled.length);
     // No HTTP attempt (deliveryId, attempt) recorded twice in the attempts log either.

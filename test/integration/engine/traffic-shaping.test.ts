@@ -154,9 +154,6 @@ describe('traffic shaping per endpoint (real broker)', () => {
   });
 
   it('adaptive concurrency: a receiver that answers 429 above 5 in flight sees the limit settle near 5, nothing lost', async () => {
-    receiver.behave('/cap5', (inFlight) =>
-      inFlight > 5 ? { status: 429, delayMs: 0 } : { status: 200, delayMs: 30 },
-    );
     const metric = fx.engine?.metrics.registry.getSingleMetric('kretry_endpoint_concurrency');
     if (metric === undefined) throw new Error('kretry_endpoint_concurrency is not registered');
     const limits: number[] = [];
@@ -184,71 +181,12 @@ describe('traffic shaping per endpoint (real broker)', () => {
     // Far fewer than a fixed limit of 16 would draw (about 11 of every 16 requests).
     expect(rejected / seen.length).toBeLessThan(0.5);
     expect(dlq.values.filter((d) => d.request?.endpointId === 'cap5')).toEqual([]);
-    const t0 = seen[0]?.at ?? 0;
-    const bins: Record<number, string> = {};
-    for (const s of seen)
-      bins[Math.floor((s.at - t0) / 1000)] =
-        (bins[Math.floor((s.at - t0) / 1000)] ?? '') + String(Math.min(9, s.inFlight));
-     
-    console.log(JSON.stringify(bins));
-    const deferred = attempts.values.filter((a) => a.endpointId === 'hot' && a.errorClass === 'rate_limited');
-    expect(deferred.length).toBeGreaterThan(0);
-    expect(dlq.values.filter((d) => d.request?.endpointId === 'hot')).toEqual([]);
-  });
-
-  it('adaptive concurrency: a receiver that answers 429 above 5 in flight sees the limit settle near 5, nothing lost', async () => {
-    receiver.behave('/cap5', (inFlight) =>
-      inFlight > 5 ? { status: 429, delayMs: 0 } : { status: 200, delayMs: 30 },
-    );
-    const metric = fx.engine?.metrics.registry.getSingleMetric('kretry_endpoint_concurrency');
-    if (metric === undefined) throw new Error('kretry_endpoint_concurrency is not registered');
-    const limits: number[] = [];
-    const sample = async () => {
-      const value = (await metric.get()).values.find((v) => v.labels.endpoint === 'cap5')?.value;
-      if (value !== undefined) limits.push(value);
-    };
-    // The limit as the engine exports it, read at every request the receiver gets.
-    receiver.behave('/cap5', (inFlight) => {
-      void sample();
-      return inFlight > 5 ? { status: 429, delayMs: 0 } : { status: 200, delayMs: 30 };
-    });
-    const ids = await sendMany(fx, receiver, 'cap5', 300);
-    await waitFor(() => receiver.deliveredIds('/cap5').size === ids.length, {
-      what: 'every cap5 delivery',
-      timeoutMs: 90_000,
-    });
-    const settled = limits.slice(Math.floor(limits.length / 2));
-    const mean = settled.reduce((a, b) => a + b, 0) / settled.length;
-    expect(settled.length).toBeGreaterThan(5);
-    expect(mean).toBeGreaterThanOrEqual(3);
-    expect(mean).toBeLessThanOrEqual(7);
-    const seen = receiver.seen.filter((s) => s.path === '/cap5');
-    const rejected = seen.filter((s) => s.status === 429).length;
-    // Far fewer than a fixed limit of 16 would draw (about 11 of every 16 requests).
-    expect(rejected / seen.length).toBeLessThan(0.5);
-    expect(dlq.values.filter((d) => d.request?.endpointId === 'cap5')).toEqual([]);
-    const t0 = seen[0]?.at ?? 0;
-    const bins: Record<number, string> = {};
-    for (const s of seen)
-      bins[Math.floor((s.at - t0) / 1000)] =
-        (bins[Math.floor((s.at - t0) / 1000)] ?? '') + String(Math.min(9, s.inFlight));
-     
-    console.log(JSON.stringify(bins));
-    {
-      const t0 = seen[0]?.at ?? 0;
-      const bins: Record<number, string> = {};
-      for (const x of seen) {
-        const b = Math.floor((x.at - t0) / 1000);
-        bins[b] = (bins[b] ?? '') + String(Math.min(9, x.inFlight));
-      }
-      process.stderr.write(`DEBUG ${JSON.stringify(bins)}\n`);
-    }
     const deferred = attempts.values.filter(
       (a) => a.endpointId === 'cap5' && a.errorClass === 'concurrency_limited',
     ).length;
-     
-    console.log(
-      `cap5: limit samples ${limits.length}, settled mean ${mean.toFixed(2)}, 429s ${rejected}/${seen.length}, deferred ${deferred}, ${((seen.at(-1)?.at ?? 0) - (seen[0]?.at ?? 0)) / 1000}s`,
+    // The figures the README quotes.
+    process.stdout.write(
+      `cap5: ${limits.length} limit samples, settled mean ${mean.toFixed(2)}, 429s ${rejected}/${seen.length}, concurrency_limited deferrals ${deferred}\n`,
     );
   });
 

@@ -15,6 +15,7 @@ interface DeliveryRequestValue {
   createdAt: number;
   policy: null | { maxAttempts: number | null; maxAgeMs: number | null; tiers: number[] | null };
   retryUnsafe: boolean | null;
+  backoff: null;
 }
 
 describe('the real schema registry', () => {
@@ -36,6 +37,7 @@ describe('the real schema registry', () => {
       createdAt: 1_700_000_000_000,
       policy: { maxAttempts: 3, maxAgeMs: null, tiers: null },
       retryUnsafe: null,
+      backoff: null,
     };
     const encoded = codec.encode(value);
     expect(encoded.readUInt8(0)).toBe(0);

@@ -68,6 +68,7 @@ describe.runIf(inject('kretryStackSource') === 'local' && existsSync(cached.regi
         createdAt: 1_700_000_000_000,
         policy: null,
         retryUnsafe: null,
+        backoff: null,
       };
       // A schema registered under another subject first, so the record's schema id is not 1.
       await registerValueCodec(createRegistryClient(layout.registryUrl), 'other', schema('DeadLetter'));
