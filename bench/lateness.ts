@@ -4,11 +4,15 @@
  * time → attempt start, from the attempts log) and the engine process's peak RSS. Memory must not
  * depend on the backlog, so each run is made twice side by side in child processes — a small
  * backlog as the baseline and the full one — and the ratios of peak live heap and peak RSS are printed.
+ * A third run mixes backoff strategies into the baseline's backlog: 10 % of the deliveries wait 20 s
+ * (custom, ten times the longest tier, so it travels in hops) and 10 % a fixed 1.5 s. The default
+ * deliveries' lateness beside them, against the baseline's, shows whether long delays hold anything
+ * back (head-of-line blocking).
  * BENCH_BACKLOG (100000), BENCH_BASELINE_BACKLOG (10000).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { AttemptRecordedValue } from '../src/kafka/records.js';
+import type { AttemptRecordedValue, BackoffStrategyValue } from '../src/kafka/records.js';
 import { startEngine } from '../src/roles/engine.js';
 import { benchSetting, deployment, log, produceRequests, receiver, until } from './support.js';
 
@@ -19,9 +23,41 @@ interface RunResult {
   /** Largest heap still in use right after a forced full GC: what the process really holds. */
   readonly peakLiveHeapMb: number;
   readonly tiers: Record<string, { count: number; p50: number; p99: number; max: number }>;
+  /** Mixed run only: lateness of the default-strategy retries, and of each strategy's retries. */
+  readonly byStrategy?: Record<string, { count: number; p50: number; p99: number; max: number }>;
 }
 
-async function child(backlog: number): Promise<RunResult> {
+type Mode = 'plain' | 'mixed';
+
+/** In the mixed run, delivery k's strategy: 10 % custom 20 s, 10 % fixed 1.5 s, the rest the tiers. */
+function strategyOf(mode: Mode, k: number): 'default' | 'custom-20s' | 'fixed-1.5s' {
+  if (mode === 'plain') return 'default';
+  const bucket = k % 10;
+  return bucket === 3 ? 'custom-20s' : bucket === 7 ? 'fixed-1.5s' : 'default';
+}
+
+function backoffValue(name: ReturnType<typeof strategyOf>): BackoffStrategyValue | null {
+  const empty = {
+    baseMs: null,
+    multiplier: null,
+    maxMs: null,
+    stepMs: null,
+    delayMs: null,
+    delaysMs: null,
+    jitter: null,
+  };
+  if (name === 'custom-20s') return { ...empty, kind: 'custom', delaysMs: [20_000] };
+  if (name === 'fixed-1.5s') return { ...empty, kind: 'fixed', delayMs: 1_500 };
+  return null;
+}
+
+function stats(values: number[]): { count: number; p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+async function child(backlog: number, mode: Mode): Promise<RunResult> {
   const firstSeen = new Set<string>();
   const target = await receiver((req) => {
     const id = String(req.headers['webhook-id']);
@@ -38,7 +74,7 @@ async function child(backlog: number): Promise<RunResult> {
   });
   let read = 0;
   const d = await deployment({ KRETRY_TIERS: '1s,2s', KRETRY_JITTER: '0.25' });
-  await produceRequests(d, backlog, target.url);
+  await produceRequests(d, backlog, target.url, (k) => backoffValue(strategyOf(mode, k)));
 
   let peakRss = 0;
   let peakLiveHeap = 0;
@@ -97,9 +133,19 @@ async function child(backlog: number): Promise<RunResult> {
       max: at(1),
     };
   }
+  const byStrategy: Record<string, number[]> = {};
+  for (const r of retries) {
+    const name = strategyOf(mode, Number(r.deliveryId.slice(1)));
+    (byStrategy[name] ??= []).push(r.eventTime - (r.dueAt ?? 0));
+  }
   await d.cleanup();
   target.close();
   return {
+    ...(mode === 'mixed' && {
+      byStrategy: Object.fromEntries(
+        Object.entries(byStrategy).map(([name, values]) => [name, stats(values)]),
+      ),
+    }),
     backlog,
     seconds,
     peakRssMb: Math.round(peakRss / 1024 / 1024),
@@ -108,11 +154,11 @@ async function child(backlog: number): Promise<RunResult> {
   };
 }
 
-function runChild(backlog: number): Promise<RunResult> {
+function runChild(backlog: number, mode: Mode = 'plain'): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(backlog)],
+      ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(backlog), mode],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -129,12 +175,14 @@ function runChild(backlog: number): Promise<RunResult> {
 
 const childIndex = process.argv.indexOf('--child');
 if (childIndex >= 0) {
-  process.stdout.write(JSON.stringify(await child(Number(process.argv[childIndex + 1]))));
+  const mode = process.argv[childIndex + 2] === 'mixed' ? 'mixed' : 'plain';
+  process.stdout.write(JSON.stringify(await child(Number(process.argv[childIndex + 1]), mode)));
   process.exit(0);
 }
 
 const baseline = await runChild(Number(benchSetting('BENCH_BASELINE_BACKLOG', '10000')));
 const full = await runChild(Number(benchSetting('BENCH_BACKLOG', '100000')));
+const mixed = await runChild(baseline.backlog, 'mixed');
 for (const run of [baseline, full]) {
   process.stdout.write(
     `backlog ${run.backlog}: settled in ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMb} MB, peak live heap ${run.peakLiveHeapMb} MB\n`,
@@ -149,3 +197,21 @@ process.stdout.write(
   `peak live heap ratio (backlog ${full.backlog} / ${baseline.backlog}): ${(full.peakLiveHeapMb / baseline.peakLiveHeapMb).toFixed(2)}\n` +
     `peak RSS ratio (backlog ${full.backlog} / ${baseline.backlog}): ${(full.peakRssMb / baseline.peakRssMb).toFixed(2)} (1.0 = memory independent of backlog; RSS also counts uncollected garbage)\n`,
 );
+
+// Head-of-line blocking shows as default retries made later beside long delays than without them.
+const plainRetries = Object.values(baseline.tiers);
+const basePool = plainRetries.reduce((worst, s) => Math.max(worst, s.p99), 0);
+process.stdout.write(
+  `mixed strategies (backlog ${mixed.backlog}, settled in ${mixed.seconds.toFixed(1)} s):\n`,
+);
+for (const [name, s] of Object.entries(mixed.byStrategy ?? {})) {
+  process.stdout.write(
+    `  ${name}: ${s.count} retries, lateness p50 ${s.p50} ms, p99 ${s.p99} ms, max ${s.max} ms\n`,
+  );
+}
+const mixedDefault = mixed.byStrategy?.['default'];
+if (mixedDefault !== undefined && basePool > 0) {
+  process.stdout.write(
+    `default retries' lateness p99 beside long delays / without them (baseline run, worst tier): ${(mixedDefault.p99 / basePool).toFixed(2)}\n`,
+  );
+}

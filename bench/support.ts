@@ -12,6 +12,7 @@ import { topicSpecs, topology, type Topology } from '../src/kafka/topology.js';
 import { createRegistryClient } from '../src/kafka/value-codec.js';
 import { createLogger, type Logger } from '../src/observability/logger.js';
 import type { ConnectedConfig } from '../src/roles/engine.js';
+import type { BackoffStrategyValue } from '../src/kafka/records.js';
 import { stackUp } from '../src/stack/stack.js';
 
 export const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -82,7 +83,12 @@ export async function deployment(env: Record<string, string>): Promise<Deploymen
 }
 
 /** Produces `count` DeliveryRequests (ids d0…) to `ingest`, in batches of 1,000. */
-export async function produceRequests(d: Deployment, count: number, url: string): Promise<void> {
+export async function produceRequests(
+  d: Deployment,
+  count: number,
+  url: string,
+  backoffOf: (k: number) => BackoffStrategyValue | null = () => null,
+): Promise<void> {
   log(`producing ${count} deliveries…`);
   for (let i = 0; i < count; i += 1000) {
     const messages = [];
@@ -97,6 +103,7 @@ export async function produceRequests(d: Deployment, count: number, url: string)
         contentType: 'application/json',
         createdAt: Date.now(),
         policy: null,
+        backoff: backoffOf(k),
       });
       messages.push({ key: `ep${k % 100}`, value });
     }

@@ -43,9 +43,9 @@ export interface PartitionWork<T, S> {
   /**
    * Asked when a record is due and has a concurrency slot: may it start now? `ticket` is what an
    * earlier answer for the same record carried. A record held back gives its slot back and waits
-   * aside; at most half the look-ahead is held back per partition, and past that the record is
-   * processed at once as `overflow` (the work then moves it on without waiting, so a busy endpoint
-   * cannot fill the look-ahead and stall the partition).
+   * aside; past a bound (#cannotHold: an eighth of the look-ahead parked per key, half of it waiting
+   * for a time) the record is processed at once as `overflow` (the work then moves it on without
+   * waiting, so a busy endpoint cannot fill the look-ahead and stall the partition).
    */
   admit?(item: T, now: number, ticket: unknown): Admit;
   /** Calls `wake` once, the next time `key` (from a `park` answer) may have room. */
@@ -452,7 +452,7 @@ export class PartitionProcessor<T, S = undefined> {
       if (alreadyHeld) lane.held--;
       return { kind: 'overflow', reason: answer.reason, ticket: answer.ticket ?? taken.held?.ticket };
     }
-    if (!alreadyHeld && lane.held >= Math.floor(this.#options.lookahead / 2)) {
+    if (!alreadyHeld && this.#cannotHold(lane, answer)) {
       return { kind: 'overflow', reason: answer.reason, ticket: answer.ticket };
     }
     if (!alreadyHeld) lane.held++;
@@ -478,6 +478,19 @@ export class PartitionProcessor<T, S = undefined> {
       this.#pump(lane);
     });
     return undefined;
+  }
+
+  /**
+   * Whether a record admission holds back would crowd the look-ahead. Parked records are bounded per
+   * key (an eighth of the look-ahead each): many endpoints waiting their turn share the look-ahead
+   * and are served as their slots free, while one endpoint cannot take it over and stall the
+   * partition for the others. Records waiting for a time are bounded to half of it together.
+   */
+  #cannotHold(lane: Lane<T, S>, answer: Exclude<Admit, { kind: 'start' } | { kind: 'defer' }>): boolean {
+    const { lookahead } = this.#options;
+    if (answer.kind === 'park')
+      return (lane.parked.get(answer.key)?.length ?? 0) >= Math.max(1, Math.floor(lookahead / 8));
+    return lane.held >= Math.floor(lookahead / 2);
   }
 
   async #run(

@@ -114,8 +114,14 @@ export async function startEngineFixture(
       const ready = (async () => {
         await consumer.connect();
         await consumer.subscribe({ topic, fromBeginning: true });
+        // The reader is at least once: after a rebalance (a starved machine can miss heartbeats)
+        // kafkajs fetches again from the last auto-commit. Each record counts once, by position.
+        const seen = new Set<string>();
         await consumer.run({
-          eachMessage: async ({ message }) => {
+          eachMessage: async ({ partition, message }) => {
+            const position = `${partition}:${message.offset}`;
+            if (seen.has(position)) return;
+            seen.add(position);
             if (message.value !== null) values.push(await codec.decode(message.value));
           },
         });

@@ -191,9 +191,19 @@ describe('decoding: a registry that is away is transient', () => {
       expect(tookMs).toBeLessThan(6_000);
 
       // The failed lookup was not cached: the same record decodes now, and the resolver is kept.
-      expect(await codec.decode(encoded)).toEqual({ ...older, policy: null, retryUnsafe: null, backoff: null });
+      expect(await codec.decode(encoded)).toEqual({
+        ...older,
+        policy: null,
+        retryUnsafe: null,
+        backoff: null,
+      });
       const afterSuccess = standIn.count(path);
-      expect(await codec.decode(encoded)).toEqual({ ...older, policy: null, retryUnsafe: null, backoff: null });
+      expect(await codec.decode(encoded)).toEqual({
+        ...older,
+        policy: null,
+        retryUnsafe: null,
+        backoff: null,
+      });
       expect(standIn.count(path)).toBe(afterSuccess);
     });
   }
