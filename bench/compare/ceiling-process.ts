@@ -16,7 +16,11 @@ import type { InputRecord, PeerStartOptions } from './peer.js';
 const options = childOptions<PeerStartOptions>();
 const http = createBenchHttpClient();
 const limiter = createLimiter(options.concurrency);
-const kafka = new Kafka({ clientId: 'bench-ceiling', brokers: options.brokers.split(','), logLevel: logLevel.WARN });
+const kafka = new Kafka({
+  clientId: 'bench-ceiling',
+  brokers: options.brokers.split(','),
+  logLevel: logLevel.WARN,
+});
 const consumer = kafka.consumer({ groupId: `${options.runId}-ceiling` });
 consumer.on(consumer.events.CRASH, (e) =>
   reportEvent('crash', { error: String(e.payload.error), restart: e.payload.restart }),
@@ -26,16 +30,16 @@ await consumer.connect();
 await consumer.subscribe({ topic: options.inputTopic, fromBeginning: true });
 await consumer.run({
   partitionsConsumedConcurrently: options.partitions,
-  eachBatch: async ({ batch, heartbeat }) => {
+  eachBatch: async (payload) => {
     await Promise.all(
-      batch.messages.map((message) =>
+      payload.batch.messages.map((message) =>
         limiter.run(async () => {
           const record = JSON.parse(message.value?.toString('utf8') ?? '{}') as InputRecord;
           await http.post(record.url, record.body);
         }),
       ),
     );
-    await heartbeat();
+    await payload.heartbeat();
   },
 });
 reportEvent('running');

@@ -17,7 +17,8 @@ const PLOT = fileURLToPath(new URL('./plot.py', import.meta.url));
  * BENCH_COMPARE_VENV says otherwise); pip runs only when matplotlib does not import.
  */
 export async function ensureVenv(dir: string | undefined, log: (line: string) => void): Promise<string> {
-  const venv = dir ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kretry', 'bench-venv');
+  const venv =
+    dir ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'kretry', 'bench-venv');
   const python = join(venv, 'bin', 'python');
   if (!existsSync(python)) {
     log(`creating the plotting venv in ${venv}…`);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { exitWithParent, killOnExit } from './lifetime.js';
 import type { PeerStartOptions, RunningPeer } from './peer.js';
 
 /** What a Node peer's child process prints on stdout, one JSON object a line. */
@@ -18,7 +19,9 @@ export interface NodeChildPeer extends RunningPeer {
 const OPTIONS_VAR = 'BENCH_PEER_OPTIONS';
 
 /** The options a child was started with (see {@link spawnNodePeer}). */
+/** In the child: its options, read once; the child also exits when the harness is gone. */
 export function childOptions<T extends PeerStartOptions>(): T {
+  exitWithParent();
   const raw = process.env[OPTIONS_VAR];
   if (raw === undefined) throw new Error(`${OPTIONS_VAR} is not set: start this file through its Peer`);
   return JSON.parse(raw) as T;
@@ -42,8 +45,9 @@ export async function spawnNodePeer(
   const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, [OPTIONS_VAR]: JSON.stringify(options) },
-    stdio: ['ignore', 'pipe', log],
+    stdio: ['pipe', 'pipe', log],
   });
+  killOnExit(child);
   closeSync(log);
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject);

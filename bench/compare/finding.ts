@@ -4,6 +4,7 @@ import { log, newRunId } from './phase.js';
 import type { ReceiverProcess } from './receiver-process.js';
 import { sampleRss } from './rss.js';
 import type { HarnessContext } from './systems.js';
+import { createTopicsRetrying } from './topics.js';
 
 /** The library's own default `maxWaitTime` (kafkajs-async-retry 1.0.0, dist/index.js). */
 const LIBRARY_MAX_WAIT_MS = 3000;
@@ -42,10 +43,9 @@ export async function runFinding(
   const runId = newRunId('kafkajs-async-retry', 'B', 0);
   await receiver.reset('B');
   const inputTopic = `${runId}.input`;
-  await ctx.admin.createTopics({
-    topics: [{ topic: inputTopic, numPartitions: ctx.partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  await createTopicsRetrying(ctx.admin, [
+    { topic: inputTopic, numPartitions: ctx.partitions, replicationFactor: 1 },
+  ]);
   const started = Date.now();
   const peer = await startAsyncRetry(
     {

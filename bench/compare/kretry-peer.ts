@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
+import { killOnExit } from './lifetime.js';
 import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type Peer } from './peer.js';
 
 /** The topic prefix of a kretry phase: the harness creates the deployment under it first. */
@@ -52,6 +53,7 @@ export function createKretryPeer(schemaRegistryUrl: string): Peer {
         stdio: ['ignore', log, log],
       });
       closeSync(log);
+      killOnExit(child);
       await new Promise<void>((resolve, reject) => {
         child.once('error', reject);
         child.once('spawn', resolve);

@@ -13,7 +13,8 @@ export interface Percentiles {
 export function percentiles(values: readonly number[]): Percentiles {
   if (values.length === 0) return { p50: 0, p99: 0, max: 0, n: 0 };
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+  const rank = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
   return { p50: rank(0.5), p99: rank(0.99), max: sorted[sorted.length - 1] ?? 0, n: sorted.length };
 }
 
@@ -79,6 +80,8 @@ export interface PhaseResult {
   readonly unretried: number;
   readonly tiers: readonly TierLateness[];
   readonly rss: RssTrace;
+  /** CPU seconds of the system's process from the first request to the end of the phase. */
+  readonly cpuSeconds: number;
   /** Why the phase ended early, if it did (a stall: no request for the stall timeout). */
   readonly stalled: boolean;
   /** Events the peer's process reported (e.g. a consumer crash). */

@@ -63,7 +63,16 @@ export function parseOptions(argv: readonly string[]): CompareOptions {
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
     return v;
   };
-  const known = new Set(['--only', '--scenario', '--finding', '--out', '--no-charts', '--json', '--help', '-h']);
+  const known = new Set([
+    '--only',
+    '--scenario',
+    '--finding',
+    '--out',
+    '--no-charts',
+    '--json',
+    '--help',
+    '-h',
+  ]);
   argv.forEach((arg, i) => {
     const previous = argv[i - 1];
     const isValue = previous === '--only' || previous === '--scenario' || previous === '--out';

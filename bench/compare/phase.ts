@@ -4,8 +4,8 @@ import { produceAll, producePaced } from './feed.js';
 import { tierLateness, type PhaseResult } from './metrics.js';
 import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type Scenario } from './peer.js';
 import type { ReceiverProcess } from './receiver-process.js';
-import { sampleRss } from './rss.js';
-import type { HarnessContext, System } from './systems.js';
+import { cpuSince, sampleRss } from './rss.js';
+import type { HarnessContext, PreparedInput, System } from './systems.js';
 
 export interface PhasePlan {
   readonly run: number;
@@ -23,6 +23,32 @@ export const log = (line: string): void => void process.stderr.write(`${line}\n`
 export function newRunId(system: string, scenario: Scenario, run: number): string {
   return `cmp-${system.replace(/[^a-zA-Z0-9]/g, '')}-${scenario}${run}-${randomUUID().slice(0, 6)}`;
 }
+
+/**
+ * Scenario B measures retries against a steady offered load, so its feed starts only once the
+ * system consumes: a few deliveries beyond the phase's ids, answered 200 (the receiver in mode A),
+ * then the receiver is reset to B, forgetting them. Without this, the deliveries produced during
+ * a JVM's start-up would arrive as one burst and their retries would measure the burst.
+ */
+async function warmUp(
+  receiver: ReceiverProcess,
+  input: PreparedInput,
+  plan: PhasePlan,
+  label: string,
+): Promise<void> {
+  const warm = 100;
+  await receiver.reset('A');
+  await produceAll(input.producer, input.inputTopic, input.encode, plan.count, plan.count + warm);
+  const deadline = Date.now() + WARM_UP_TIMEOUT_MS;
+  while ((await receiver.progress()).okIds < warm) {
+    if (Date.now() > deadline)
+      throw new Error(`${label}: not consuming ${WARM_UP_TIMEOUT_MS / 1000} s after start`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await receiver.reset('B');
+}
+
+const WARM_UP_TIMEOUT_MS = 180_000;
 
 /**
  * One system, one scenario, one run: input ready, system started, wait at the receiver until
@@ -54,6 +80,7 @@ export async function runPhase(
   });
   const rss = sampleRss(peer.pid);
   log(`${label}: started (pid ${peer.pid})`);
+  if (plan.scenario === 'B') await warmUp(receiver, input, plan, label);
   const feeding =
     plan.scenario === 'B'
       ? producePaced(input.producer, input.inputTopic, input.encode, plan.count, plan.perSecond)
@@ -107,6 +134,7 @@ export async function runPhase(
     unretried: stats.unretried,
     tiers: tierLateness(stats, SCENARIO_B_TIERS_MS, SCENARIO_B_JITTER),
     rss: trace,
+    cpuSeconds: cpuSince(trace, stats.firstAt),
     stalled,
     events: events.filter((e) => e.event !== 'running').map((e) => JSON.stringify(e)),
   };

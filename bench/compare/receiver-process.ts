@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { killOnExit } from './lifetime.js';
 import type { Scenario } from './peer.js';
 import type { ReceiverProgress, ReceiverReady, ReceiverStats } from './receiver.js';
 
@@ -18,7 +19,8 @@ export interface ReceiverProcess {
 const ENTRY = fileURLToPath(new URL('./receiver.ts', import.meta.url));
 
 export async function startReceiver(): Promise<ReceiverProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { stdio: ['pipe', 'pipe', 'inherit'] });
+  killOnExit(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });

@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exitWithParent } from './lifetime.js';
 import { SCENARIO_B_FAILING_SHARE, type Scenario } from './peer.js';
 
 export interface ReceiverReady {
@@ -182,6 +183,7 @@ server.listen(0, '127.0.0.1', () => {
   const ready: ReceiverReady = { port: (server.address() as AddressInfo).port };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 });
+exitWithParent();
 process.once('SIGTERM', () => {
   server.closeAllConnections();
   server.close(() => process.exit(0));

@@ -20,7 +20,16 @@ export interface Charts {
 /** The scenario-A table: throughput, ratio to the ceiling, memory and CPU. */
 export function tableA(rows: readonly SummaryRow[]): string[][] {
   return [
-    ['system', 'deliveries', 'first attempts/s', 'ratio to ceiling', 'peak RSS MB', 'CPU s / 10k', 'lost', 'dup. requests'],
+    [
+      'system',
+      'deliveries',
+      'first attempts/s',
+      'ratio to ceiling',
+      'peak RSS MB',
+      'CPU s / 10k',
+      'lost',
+      'dup. requests',
+    ],
     ...rows
       .filter((r) => r.scenario === 'A')
       .map((r) => [

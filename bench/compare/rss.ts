@@ -4,6 +4,10 @@ export interface RssSample {
   /** Seconds since the sampler started. */
   readonly t: number;
   readonly rssMb: number;
+  /** Epoch ms of the sample. */
+  readonly at: number;
+  /** Cumulative user + system CPU seconds of the process. */
+  readonly cpu: number;
 }
 
 export interface RssTrace {
@@ -29,11 +33,13 @@ export function sampleRss(pid: number, everyMs = 1000): RssSampler {
     try {
       const status = await readFile(`/proc/${pid}/status`, 'utf8');
       const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-      if (kb !== undefined) samples.push({ t: (Date.now() - started) / 1000, rssMb: Number(kb) / 1024 });
       // Fields after the parenthesised command name: utime is the 14th field, stime the 15th.
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      const at = Date.now();
+      if (kb !== undefined)
+        samples.push({ t: (at - started) / 1000, rssMb: Number(kb) / 1024, at, cpu: cpuSeconds });
     } catch {
       // The process has exited: keep what was sampled.
     }
@@ -46,4 +52,14 @@ export function sampleRss(pid: number, everyMs = 1000): RssSampler {
       return { samples, peakMb: Math.max(0, ...samples.map((s) => s.rssMb)), cpuSeconds };
     },
   };
+}
+
+/**
+ * CPU seconds the process spent from the last sample at or before `from` to the last sample: the
+ * work of the measured window, without the start-up (tsx compiling, JVM warm-up, group join)
+ * before the first request arrived.
+ */
+export function cpuSince(trace: RssTrace, from: number): number {
+  const before = trace.samples.filter((s) => s.at <= from).at(-1) ?? trace.samples[0];
+  return Math.max(0, trace.cpuSeconds - (before?.cpu ?? 0));
 }

@@ -61,14 +61,20 @@ if (options.finding) {
   const finding = await runFinding(ctx, receiver, options.findingSeconds);
   const file = join(options.outDir, `${date}-finding-kafkajs-async-retry.md`);
   await writeFile(file, findingMarkdown(date, finding));
-  process.stdout.write(options.json ? `${JSON.stringify(finding, null, 2)}\n` : `${findingMarkdown(date, finding)}\nwritten: ${file}\n`);
+  process.stdout.write(
+    options.json
+      ? `${JSON.stringify(finding, null, 2)}\n`
+      : `${findingMarkdown(date, finding)}\nwritten: ${file}\n`,
+  );
   await shutdown();
   process.exit(0);
 }
 
 const systems = (await allSystems(schemaRegistryUrl)).filter((s) => selected(options, s.name));
 if (systems.length === 0) throw new Error('--only selected no system (see --help)');
-log(`systems: ${systems.map((s) => s.name).join(', ')}; scenarios ${options.scenarios.join(', ')}; runs ${options.runs}`);
+log(
+  `systems: ${systems.map((s) => s.name).join(', ')}; scenarios ${options.scenarios.join(', ')}; runs ${options.runs}`,
+);
 
 /**
  * Scenario A's size: every phase lasts at least BENCH_COMPARE_SECONDS, so the count is set by the

@@ -65,7 +65,7 @@ export function summarize(results: readonly PhaseResult[]): SummaryRow[] {
       duplicateRequests: spread(rows.map((r) => r.duplicateRequests)),
       duplicateIds: spread(rows.map((r) => r.duplicateIds)),
       peakRssMb: spread(rows.map((r) => r.rss.peakMb)),
-      cpuPer10k: spread(rows.map((r) => (r.rss.cpuSeconds / r.count) * 10_000)),
+      cpuPer10k: spread(rows.map((r) => (r.cpuSeconds / r.count) * 10_000)),
       tiers,
       stalledRuns: rows.filter((r) => r.stalled).length,
     };

@@ -4,6 +4,7 @@ import type { Admin, Producer } from 'kafkajs';
 import { deployment } from '../support.js';
 import { asyncRetryPeer } from '../peers/kafkajs-async-retry.js';
 import { ceilingPeer } from './ceiling.js';
+import { createTopicsRetrying } from './topics.js';
 import { jsonInput, kretryInput, type Encode } from './feed.js';
 import { createKretryPeer, kretryPrefix, kretryTiers } from './kretry-peer.js';
 import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type Peer, type Scenario } from './peer.js';
@@ -37,10 +38,9 @@ export interface System {
 /** A JSON input topic `<runId>.input`; cleanup deletes every topic whose name starts with runId. */
 async function prepareJson(ctx: HarnessContext, runId: string, receiverUrl: string): Promise<PreparedInput> {
   const inputTopic = `${runId}.input`;
-  await ctx.admin.createTopics({
-    topics: [{ topic: inputTopic, numPartitions: ctx.partitions, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  await createTopicsRetrying(ctx.admin, [
+    { topic: inputTopic, numPartitions: ctx.partitions, replicationFactor: 1 },
+  ]);
   return {
     inputTopic,
     producer: ctx.producer,

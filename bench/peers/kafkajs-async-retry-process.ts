@@ -19,7 +19,13 @@ import asyncRetry from 'kafkajs-async-retry';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { childOptions, reportEvent } from '../compare/child-peer.js';
 import { createBenchHttpClient, createLimiter } from '../compare/http-client.js';
-import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type InputRecord, type PeerStartOptions } from '../compare/peer.js';
+import { createTopicsRetrying } from '../compare/topics.js';
+import {
+  SCENARIO_B_JITTER,
+  SCENARIO_B_TIERS_MS,
+  type InputRecord,
+  type PeerStartOptions,
+} from '../compare/peer.js';
 
 export interface AsyncRetryOptions extends PeerStartOptions {
   /** The library's `maxWaitTime`; absent: above the largest tier with its jitter, plus 1 s. */
@@ -62,28 +68,29 @@ const helper = new asyncRetry.default({
 });
 // The jitter the library lacks (see the header comment); the body is the library's own but for
 // the one factor.
-(helper as unknown as { prepareAsyncRetryHeaders: (d: RetryHeaderDetails) => object }).prepareAsyncRetryHeaders =
-  (details) => {
-    const nominal = tiersMs[Math.min(details.previousAttempts, tiersMs.length - 1)] ?? largestTier;
-    const jittered = nominal * (1 + SCENARIO_B_JITTER * (2 * Math.random() - 1));
-    const headers = {
-      ttl: Date.now() + Math.round(jittered),
-      top: details.originalTopic,
-      att: details.previousAttempts + 1,
-    };
-    return { asyncRetry: Buffer.from(JSON.stringify(headers)) };
+(
+  helper as unknown as { prepareAsyncRetryHeaders: (d: RetryHeaderDetails) => object }
+).prepareAsyncRetryHeaders = (details) => {
+  const nominal = tiersMs[Math.min(details.previousAttempts, tiersMs.length - 1)] ?? largestTier;
+  const jittered = nominal * (1 + SCENARIO_B_JITTER * (2 * Math.random() - 1));
+  const headers = {
+    ttl: Date.now() + Math.round(jittered),
+    top: details.originalTopic,
+    att: details.previousAttempts + 1,
   };
+  return { asyncRetry: Buffer.from(JSON.stringify(headers)) };
+};
 helper.on('dead-letter', () => reportEvent('dead-letter'));
 
 await admin.connect();
-await admin.createTopics({
-  topics: [...helper.retryTopics, helper.deadLetterTopic].map((topic) => ({
+await createTopicsRetrying(
+  admin,
+  [...helper.retryTopics, helper.deadLetterTopic].map((topic) => ({
     topic,
     numPartitions: options.partitions,
     replicationFactor: 1,
   })),
-  waitForLeaders: true,
-});
+);
 await admin.disconnect();
 
 const http = createBenchHttpClient();
@@ -94,17 +101,18 @@ await consumer.subscribe({ topics: [options.inputTopic, ...helper.retryTopics], 
 await consumer.run({
   // Every input and retry partition may be in a batch at once; the limiter bounds the requests.
   partitionsConsumedConcurrently: options.partitions * (1 + tiersMs.length),
-  eachBatch: helper.eachBatch(async ({ batch, heartbeat, messageFailureHandler }) => {
+  eachBatch: helper.eachBatch(async (payload) => {
     await Promise.all(
-      batch.messages.map((message: KafkaMessage) =>
+      payload.batch.messages.map((message: KafkaMessage) =>
         limiter.run(async () => {
           const record = JSON.parse(message.value?.toString('utf8') ?? '{}') as InputRecord;
           const status = await http.post(record.url, record.body);
-          if (status < 200 || status > 299) await messageFailureHandler(new Error(`HTTP ${status}`), message);
+          if (status < 200 || status > 299)
+            await payload.messageFailureHandler(new Error(`HTTP ${status}`), message);
         }),
       ),
     );
-    await heartbeat();
+    await payload.heartbeat();
   }),
 });
 reportEvent('running', { maxWaitTime, tiersMs });
