@@ -1,13 +1,12 @@
 import { startAsyncRetry } from '../peers/kafkajs-async-retry.js';
-import { jsonInput, producePaced } from './feed.js';
+import { producePaced } from './feed.js';
 import { log, newRunId } from './phase.js';
 import type { ReceiverProcess } from './receiver-process.js';
 import { sampleRss } from './rss.js';
-import type { HarnessContext } from './systems.js';
-import { createTopicsRetrying } from './topics.js';
+import { prepareJson, type HarnessContext } from './systems.js';
 
 /** The library's own default `maxWaitTime` (kafkajs-async-retry 1.0.0, dist/index.js). */
-const LIBRARY_MAX_WAIT_MS = 3000;
+export const LIBRARY_MAX_WAIT_MS = 3000;
 const TWO_MINUTES_MS = 120_000;
 
 export interface FindingResult {
@@ -31,7 +30,8 @@ export interface FindingResult {
 }
 
 /**
- * kafkajs-async-retry with one 2-minute tier and the library's default `maxWaitTime` (3 s), in
+ * kafkajs-async-retry with one 2-minute tier and the library's default `maxWaitTime` (3 s, or
+ * BENCH_COMPARE_FINDING_MAX_WAIT_MS: above 2.5 min the helper sleeps inside the handler instead), in
  * scenario B, offered 100 deliveries/s for half the watch: what happens to delivery when a retry
  * is due further away than `maxWaitTime`.
  */
@@ -39,18 +39,16 @@ export async function runFinding(
   ctx: HarnessContext,
   receiver: ReceiverProcess,
   watchSeconds: number,
+  maxWaitTimeMs = LIBRARY_MAX_WAIT_MS,
 ): Promise<FindingResult> {
   const runId = newRunId('kafkajs-async-retry', 'B', 0);
   await receiver.reset('B');
-  const inputTopic = `${runId}.input`;
-  await createTopicsRetrying(ctx.admin, [
-    { topic: inputTopic, numPartitions: ctx.partitions, replicationFactor: 1 },
-  ]);
+  const input = await prepareJson(ctx, runId, receiver.url);
   const started = Date.now();
   const peer = await startAsyncRetry(
     {
       brokers: ctx.brokers,
-      inputTopic,
+      inputTopic: input.inputTopic,
       receiverUrl: receiver.url,
       scenario: 'B',
       concurrency: ctx.concurrency,
@@ -58,12 +56,12 @@ export async function runFinding(
       runId,
       tiersMs: [TWO_MINUTES_MS],
     },
-    LIBRARY_MAX_WAIT_MS,
+    maxWaitTimeMs,
   );
   const rss = sampleRss(peer.pid);
   const perSecond = 100;
   const produced = Math.round((watchSeconds / 2) * perSecond);
-  const feeding = producePaced(ctx.producer, inputTopic, jsonInput(runId, receiver.url), produced, perSecond);
+  const feeding = producePaced(input.producer, input.inputTopic, input.encode, produced, perSecond);
   const timeline: { t: number; okIds: number; requests: number }[] = [];
   let requestsAtCrash: number | undefined;
   while (Date.now() - started < watchSeconds * 1000) {
@@ -81,13 +79,12 @@ export async function runFinding(
   const stats = await receiver.stats();
   rss.stop();
   await peer.stop();
-  const topics = (await ctx.admin.listTopics()).filter((t) => t.startsWith(runId));
-  await ctx.admin.deleteTopics({ topics }).catch(() => undefined);
+  await input.cleanup();
 
   const crash = peer.events.find((e) => e.event === 'crash');
   return {
     tierMs: TWO_MINUTES_MS,
-    maxWaitTimeMs: LIBRARY_MAX_WAIT_MS,
+    maxWaitTimeMs,
     watchedSeconds: watchSeconds,
     produced,
     okIds: stats.okIds,
@@ -109,10 +106,11 @@ export function findingMarkdown(date: string, f: FindingResult): string {
       ? `The consumer did not crash within ${f.watchedSeconds} s.`
       : `The consumer crashed ${f.crashAtSeconds.toFixed(1)} s after start (kafkajs restart: ${String(f.crashRestart)}): ` +
         `\`${f.crashError}\`. ${f.requestsAfterCrash} requests reached the receiver after the crash was reported.`;
-  return `# kafkajs-async-retry 1.0.0: a 2-minute tier with the default maxWaitTime (${date})
+  return `# kafkajs-async-retry 1.0.0: a 2-minute tier with maxWaitTime ${f.maxWaitTimeMs} ms (${date})
 
-Setup: one retry tier of ${f.tierMs / 1000} s (±25 % jitter), \`maxWaitTime\` ${f.maxWaitTimeMs} ms (the
-library's default), scenario B (30 % of first attempts get 500), ${f.produced} deliveries offered at
+Setup: one retry tier of ${f.tierMs / 1000} s (±25 % jitter), \`maxWaitTime\` ${f.maxWaitTimeMs} ms${
+    f.maxWaitTimeMs === LIBRARY_MAX_WAIT_MS ? " (the library's default)" : ''
+  }, scenario B (30 % of first attempts get 500), ${f.produced} deliveries offered at
 100/s over the first half of a ${f.watchedSeconds} s watch.
 
 ${crashed}

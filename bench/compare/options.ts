@@ -25,6 +25,7 @@ Environment:
   BENCH_COMPARE_PARTITIONS (6)    partitions of every input and retry topic
   BENCH_COMPARE_STALL_SECONDS (30) a phase ends when no request arrived for this long
   BENCH_COMPARE_FINDING_SECONDS (150) how long --finding watches
+  BENCH_COMPARE_FINDING_MAX_WAIT_MS (3000) the library's maxWaitTime in --finding
   BENCH_COMPARE_VENV              the plotting venv (default ~/.cache/kretry/bench-venv)
   KRETRY_BROKERS, KRETRY_SCHEMA_REGISTRY_URL: the broker to use (default: the local stack)
 `;
@@ -45,6 +46,7 @@ export interface CompareOptions {
   readonly partitions: number;
   readonly stallMs: number;
   readonly findingSeconds: number;
+  readonly findingMaxWaitMs: number;
   readonly venv: string | undefined;
 }
 
@@ -101,6 +103,7 @@ export function parseOptions(argv: readonly string[]): CompareOptions {
     partitions: Math.round(positive('BENCH_COMPARE_PARTITIONS', 6)),
     stallMs: positive('BENCH_COMPARE_STALL_SECONDS', 30) * 1000,
     findingSeconds: positive('BENCH_COMPARE_FINDING_SECONDS', 150),
+    findingMaxWaitMs: positive('BENCH_COMPARE_FINDING_MAX_WAIT_MS', 3000),
     venv: processEnv()['BENCH_COMPARE_VENV'],
   };
 }

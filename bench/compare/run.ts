@@ -13,7 +13,7 @@ import { createKafka } from '../../src/kafka/kafka-client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { stackUp } from '../../src/stack/stack.js';
 import { ensureVenv, renderCharts } from './charts.js';
-import { findingMarkdown, runFinding } from './finding.js';
+import { findingMarkdown, LIBRARY_MAX_WAIT_MS, runFinding } from './finding.js';
 import type { PhaseResult } from './metrics.js';
 import { HELP, parseOptions, selected } from './options.js';
 import { log, runPhase } from './phase.js';
@@ -38,14 +38,13 @@ if (brokers === undefined || schemaRegistryUrl === undefined) {
 }
 const kafka = createKafka(brokers.split(','), createLogger('error'), 'bench-compare');
 const admin = kafka.admin();
-const producer = kafka.producer();
-await Promise.all([admin.connect(), producer.connect()]);
+await admin.connect();
 const receiver = await startReceiver();
 const ctx: HarnessContext = {
   brokers,
   schemaRegistryUrl,
+  kafka,
   admin,
-  producer,
   partitions: options.partitions,
   concurrency: options.concurrency,
 };
@@ -54,12 +53,14 @@ await mkdir(options.outDir, { recursive: true });
 
 async function shutdown(): Promise<void> {
   await receiver.stop();
-  await Promise.all([producer.disconnect(), admin.disconnect()]);
+  await admin.disconnect();
 }
 
 if (options.finding) {
-  const finding = await runFinding(ctx, receiver, options.findingSeconds);
-  const file = join(options.outDir, `${date}-finding-kafkajs-async-retry.md`);
+  const finding = await runFinding(ctx, receiver, options.findingSeconds, options.findingMaxWaitMs);
+  const suffix =
+    options.findingMaxWaitMs === LIBRARY_MAX_WAIT_MS ? '' : `-maxwait-${options.findingMaxWaitMs}`;
+  const file = join(options.outDir, `${date}-finding-kafkajs-async-retry${suffix}.md`);
   await writeFile(file, findingMarkdown(date, finding));
   process.stdout.write(
     options.json

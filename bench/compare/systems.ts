@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { deployment } from '../support.js';
 import { asyncRetryPeer } from '../peers/kafkajs-async-retry.js';
 import { ceilingPeer } from './ceiling.js';
@@ -13,8 +13,8 @@ import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type Peer, type Scenario } from
 export interface HarnessContext {
   readonly brokers: string;
   readonly schemaRegistryUrl: string;
+  readonly kafka: Kafka;
   readonly admin: Admin;
-  readonly producer: Producer;
   readonly partitions: number;
   readonly concurrency: number;
 }
@@ -35,17 +35,28 @@ export interface System {
   prepare(ctx: HarnessContext, runId: string, receiverUrl: string): Promise<PreparedInput>;
 }
 
-/** A JSON input topic `<runId>.input`; cleanup deletes every topic whose name starts with runId. */
-async function prepareJson(ctx: HarnessContext, runId: string, receiverUrl: string): Promise<PreparedInput> {
+/**
+ * A JSON input topic `<runId>.input` and a producer of its own: a kafkajs producer refreshes
+ * metadata for every topic it ever sent to and fails once one of them is deleted, so a producer
+ * shared across phases breaks in the second phase. Cleanup deletes every topic starting with runId.
+ */
+export async function prepareJson(
+  ctx: HarnessContext,
+  runId: string,
+  receiverUrl: string,
+): Promise<PreparedInput> {
   const inputTopic = `${runId}.input`;
   await createTopicsRetrying(ctx.admin, [
     { topic: inputTopic, numPartitions: ctx.partitions, replicationFactor: 1 },
   ]);
+  const producer = ctx.kafka.producer();
+  await producer.connect();
   return {
     inputTopic,
-    producer: ctx.producer,
+    producer,
     encode: jsonInput(runId, receiverUrl),
     async cleanup() {
+      await producer.disconnect();
       const topics = (await ctx.admin.listTopics()).filter((t) => t.startsWith(runId));
       await ctx.admin.deleteTopics({ topics }).catch(() => undefined);
     },
