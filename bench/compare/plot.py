@@ -14,6 +14,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+COLOURS = {}
+
+
+def colour(system):
+    """One colour per system across every chart (assigned in order of first appearance)."""
+    return COLOURS.setdefault(system, f"C{len(COLOURS)}")
+
+
 def whiskers(spread):
     return [[spread["median"] - spread["min"]], [spread["max"] - spread["median"]]]
 
@@ -24,7 +32,7 @@ def throughput(rows, path):
         return False
     fig, ax = plt.subplots(figsize=(7, 4))
     for i, r in enumerate(rows):
-        ax.bar(i, r["rate"]["median"], yerr=whiskers(r["rate"]), capsize=6, color=f"C{i}")
+        ax.bar(i, r["rate"]["median"], yerr=whiskers(r["rate"]), capsize=6, color=colour(r["system"]))
         label = f'{r["rate"]["median"]:.0f}/s'
         if r.get("ratio"):
             label += f'\n{r["ratio"]["median"]:.2f}× ceiling'
@@ -59,7 +67,7 @@ def lateness(rows, path):
                 yerr=[sum((whiskers(t[key])[0] for key, _ in stats), []), sum((whiskers(t[key])[1] for key, _ in stats), [])],
                 capsize=4,
                 label=r["system"],
-                color=f"C{j}",
+                color=colour(r["system"]),
             )
         ax.set_xticks([k + width * (len(rows) - 1) / 2 for k in range(len(stats))], [s for _, s in stats])
         nominal = next(t["nominalMs"] for r in rows for t in r["tiers"] if t["tier"] == tier)
@@ -78,7 +86,6 @@ def rss(results, path):
     last = max(r["run"] for r in results)
     scenarios = sorted({r["scenario"] for r in results})
     fig, axes = plt.subplots(1, len(scenarios), figsize=(7 * len(scenarios), 4), squeeze=False)
-    systems = sorted({r["system"] for r in results})
     for ax, scenario in zip(axes[0], scenarios):
         for r in results:
             if r["run"] != last or r["scenario"] != scenario:
@@ -88,7 +95,7 @@ def rss(results, path):
                 [s["t"] for s in samples],
                 [s["rssMb"] for s in samples],
                 label=r["system"],
-                color=f"C{systems.index(r['system'])}",
+                color=colour(r["system"]),
             )
         ax.set_title(f"RSS over time, scenario {scenario} (run {last})")
         ax.set_xlabel("seconds since start")
@@ -105,6 +112,8 @@ def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         data = json.load(f)
     out = data["out"]
+    for r in data["rows"]:
+        colour(r["system"])
     written = {}
     if throughput(data["rows"], out["throughput"]):
         written["throughput"] = out["throughput"]

@@ -101,8 +101,11 @@ const countA = options.scenarios.includes('A') ? await scenarioACount() : 0;
 const countB = Math.round(options.bRate * options.seconds);
 const results: PhaseResult[] = [];
 for (let run = 1; run <= options.runs; run++) {
+  // The order rotates from run to run, so a machine that slows down over time (other work on the
+  // same cores) does not always hit the same system; ratios stay within one run.
+  const order = systems.map((_, i) => systems[(i + run - 1) % systems.length]).filter((s) => s !== undefined);
   for (const scenario of options.scenarios) {
-    for (const system of systems) {
+    for (const system of order) {
       if (!system.scenarios.includes(scenario)) continue;
       results.push(
         await runPhase(ctx, receiver, system, {

@@ -103,7 +103,7 @@ async function springSystem(): Promise<System | undefined> {
   return module.springPeer === undefined ? undefined : jsonSystem(module.springPeer, ['A', 'B']);
 }
 
-/** Every system, in the order a run measures them: the ceiling first, as the ratios' basis. */
+/** Every system available: the ceiling (the ratios' basis), kretry and the peers. */
 export async function allSystems(schemaRegistryUrl: string): Promise<System[]> {
   const spring = await springSystem();
   return [
