@@ -77,6 +77,11 @@ export async function runFinding(
   }
   await feeding;
   const stats = await receiver.stats();
+  timeline.push({
+    t: Math.round((Date.now() - started) / 1000),
+    okIds: stats.okIds,
+    requests: stats.requests,
+  });
   rss.stop();
   await peer.stop();
   await input.cleanup();
@@ -100,6 +105,20 @@ export async function runFinding(
   };
 }
 
+/** The mechanism behind what the run shows, by which side of `maxWaitTime` the tier fell on. */
+function why(f: FindingResult): string {
+  if (f.maxWaitTimeMs <= f.tierMs * 0.75)
+    return `Why: a retry record due further away than \`maxWaitTime\` makes the helper pause the partition and
+throw \`WaitBeforeProcessing\`, a \`KafkaJSNonRetriableError\`; kafkajs's \`onCrash\`
+(src/consumer/index.js) restarts the consumer only for retriable errors, so the whole consumer —
+first attempts included — stops, and the paused partition's resume timer fires on a dead consumer.`;
+  return `Why: with \`maxWaitTime\` above the tier, the helper never pauses: it sleeps inside the batch
+handler until the retry is due (up to ${(f.tierMs * 1.25) / 1000} s here). With one broker, kafkajs 2.2.4 has one
+fetcher, which awaits every batch of a fetch before fetching again (src/consumer/fetcher.js,
+\`await workerQueue.push(...)\`), so the sleeping retry holds back the first attempts of every partition
+until it is due; the sleep also outlasts the 30 s session timeout, since the handler cannot heartbeat.`;
+}
+
 export function findingMarkdown(date: string, f: FindingResult): string {
   const crashed =
     f.crashAtSeconds === undefined
@@ -118,10 +137,7 @@ ${crashed}
 After ${f.watchedSeconds} s: ${f.okIds} of ${f.produced} ids answered 200, **${f.lost} lost** (never answered 200),
 ${f.requests} requests, ${f.failedFirstAttempts} failed first attempts, ${f.retriesSeen} retries seen.
 
-Why: a retry record due further away than \`maxWaitTime\` makes the helper pause the partition and
-throw \`WaitBeforeProcessing\`, a \`KafkaJSNonRetriableError\`; kafkajs's \`onCrash\`
-(src/consumer/index.js) restarts the consumer only for retriable errors, so the whole consumer —
-first attempts included — stops, and the paused partition's resume timer fires on a dead consumer.
+${why(f)}
 
 | t (s) | ids answered 200 | requests |
 | --- | --- | --- |
