@@ -3,8 +3,11 @@ import type { ValueCodec } from '../../src/kafka/value-codec.js';
 import type { DeliveryRequestValue } from '../../src/kafka/records.js';
 import type { InputRecord } from './peer.js';
 
-/** Turns delivery number k into the record a system consumes. */
-export type Encode = (k: number) => Message;
+/** Turns delivery number k into the record a system consumes; `id` replaces its delivery id. */
+export type Encode = (k: number, id?: string) => Message;
+
+/** Warm-up deliveries: the receiver answers them 200 and counts them apart (receiver.ts). */
+export const WARM_UP_PREFIX = 'warm-';
 
 /** Every delivery of a phase is `<runId>-<k>`, POSTed with body `{"id":"<runId>-<k>"}`. */
 export function deliveryId(runId: string, k: number): string {
@@ -17,8 +20,7 @@ function endpointId(k: number): string {
 
 /** The peers' input: JSON {@link InputRecord}s keyed by endpoint. */
 export function jsonInput(runId: string, url: string): Encode {
-  return (k) => {
-    const id = deliveryId(runId, k);
+  return (k, id = deliveryId(runId, k)) => {
     const record: InputRecord = { deliveryId: id, url, body: JSON.stringify({ id }) };
     return { key: endpointId(k), value: JSON.stringify(record) };
   };
@@ -26,8 +28,7 @@ export function jsonInput(runId: string, url: string): Encode {
 
 /** kretry's input: the same deliveries as Avro DeliveryRequests, as a producer of `ingest` writes them. */
 export function kretryInput(runId: string, url: string, codec: ValueCodec<DeliveryRequestValue>): Encode {
-  return (k) => {
-    const id = deliveryId(runId, k);
+  return (k, id = deliveryId(runId, k)) => {
     const value = codec.encode({
       deliveryId: id,
       endpointId: endpointId(k),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NodeChildPeer } from './child-peer.js';
-import { produceAll, producePaced } from './feed.js';
+import { produceAll, producePaced, WARM_UP_PREFIX, type Encode } from './feed.js';
 import { tierLateness, type PhaseResult } from './metrics.js';
 import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type Scenario } from './peer.js';
 import type { ReceiverProcess } from './receiver-process.js';
@@ -26,26 +26,20 @@ export function newRunId(system: string, scenario: Scenario, run: number): strin
 
 /**
  * Scenario B measures retries against a steady offered load, so its feed starts only once the
- * system consumes: a few deliveries beyond the phase's ids, answered 200 (the receiver in mode A),
- * then the receiver is reset to B, forgetting them. Without this, the deliveries produced during
- * a JVM's start-up would arrive as one burst and their retries would measure the burst.
+ * system consumes: a few warm-up deliveries (ids `warm-…`, which the receiver answers 200 and
+ * counts apart) must come back first. Without this, the deliveries produced during a JVM's
+ * start-up would arrive as one burst and their retries would measure the burst.
  */
-async function warmUp(
-  receiver: ReceiverProcess,
-  input: PreparedInput,
-  plan: PhasePlan,
-  label: string,
-): Promise<void> {
+async function warmUp(receiver: ReceiverProcess, input: PreparedInput, label: string): Promise<void> {
   const warm = 100;
-  await receiver.reset('A');
-  await produceAll(input.producer, input.inputTopic, input.encode, plan.count, plan.count + warm);
+  const encode: Encode = (k) => input.encode(k, `${WARM_UP_PREFIX}${k}`);
+  await produceAll(input.producer, input.inputTopic, encode, 0, warm);
   const deadline = Date.now() + WARM_UP_TIMEOUT_MS;
-  while ((await receiver.progress()).okIds < warm) {
+  while ((await receiver.progress()).warmUps < warm) {
     if (Date.now() > deadline)
       throw new Error(`${label}: not consuming ${WARM_UP_TIMEOUT_MS / 1000} s after start`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  await receiver.reset('B');
 }
 
 const WARM_UP_TIMEOUT_MS = 180_000;
@@ -80,7 +74,7 @@ export async function runPhase(
   });
   const rss = sampleRss(peer.pid);
   log(`${label}: started (pid ${peer.pid})`);
-  if (plan.scenario === 'B') await warmUp(receiver, input, plan, label);
+  if (plan.scenario === 'B') await warmUp(receiver, input, label);
   const feeding =
     plan.scenario === 'B'
       ? producePaced(input.producer, input.inputTopic, input.encode, plan.count, plan.perSecond)

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exitWithParent } from './lifetime.js';
+import { WARM_UP_PREFIX } from './feed.js';
 import { SCENARIO_B_FAILING_SHARE, type Scenario } from './peer.js';
 
 export interface ReceiverReady {
@@ -28,6 +29,8 @@ export interface ReceiverProgress {
   readonly okIds: number;
   /** Arrival time of the latest request, 0 before the first. */
   readonly lastAt: number;
+  /** Warm-up requests (ids starting `warm-`): answered 200, counted nowhere else. */
+  readonly warmUps: number;
 }
 
 /** One failed attempt and what followed it: the basis of lateness. */
@@ -73,6 +76,7 @@ let scenario: Scenario = 'A';
 let ids = new Map<string, IdRecord>();
 let requests = 0;
 let okIds = 0;
+let warmUps = 0;
 let firstAt = 0;
 let lastAt = 0;
 let lastFirstAt = 0;
@@ -81,7 +85,7 @@ let malformed = 0;
 function reset(next: Scenario): void {
   scenario = next;
   ids = new Map();
-  requests = okIds = firstAt = lastAt = lastFirstAt = malformed = 0;
+  requests = okIds = warmUps = firstAt = lastAt = lastFirstAt = malformed = 0;
 }
 
 function answer(id: string | undefined, arrivedAt: number): number {
@@ -127,6 +131,7 @@ function stats(): ReceiverStats {
     requests,
     okIds,
     lastAt,
+    warmUps,
     uniqueIds: ids.size,
     duplicateIds,
     duplicateRequests,
@@ -151,7 +156,7 @@ function idOf(body: string): string | undefined {
 function control(req: IncomingMessage, res: ServerResponse, path: string): void {
   const json = (value: unknown): void =>
     void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-  if (path === '/__progress') return json({ requests, okIds, lastAt } satisfies ReceiverProgress);
+  if (path === '/__progress') return json({ requests, okIds, lastAt, warmUps } satisfies ReceiverProgress);
   if (path === '/__stats') return json(stats());
   if (path === '/__reset' && req.method === 'POST') {
     const next = new URL(req.url ?? '/', 'http://x').searchParams.get('scenario');
@@ -169,13 +174,18 @@ const server = createServer((req, res) => {
   }
   // Stamped on arrival, before the body is read: the time the endpoint saw the attempt begin.
   const arrivedAt = Date.now();
-  if (requests++ === 0) firstAt = arrivedAt;
-  lastAt = arrivedAt;
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const status = answer(idOf(Buffer.concat(chunks).toString('utf8')), arrivedAt);
-    res.writeHead(status, { 'content-length': '0' }).end();
+    const id = idOf(Buffer.concat(chunks).toString('utf8'));
+    if (id?.startsWith(WARM_UP_PREFIX) === true) {
+      warmUps++;
+      res.writeHead(200, { 'content-length': '0' }).end();
+      return;
+    }
+    if (requests++ === 0) firstAt = arrivedAt;
+    lastAt = arrivedAt;
+    res.writeHead(answer(id, arrivedAt), { 'content-length': '0' }).end();
   });
 });
 server.keepAliveTimeout = 60_000;
