@@ -134,7 +134,7 @@ Setup: one retry tier of ${f.tierMs / 1000} s (±25 % jitter), \`maxWaitTime\` $
 
 ${crashed}
 
-After ${f.watchedSeconds} s: ${f.okIds} of ${f.produced} ids answered 200, **${f.lost} lost** (never answered 200),
+After ${f.watchedSeconds} s: ${f.okIds} of ${f.produced} ids answered 200, **${f.lost} not delivered** (not answered 200 while watched),
 ${f.requests} requests, ${f.failedFirstAttempts} failed first attempts, ${f.retriesSeen} retries seen.
 
 ${why(f)}
