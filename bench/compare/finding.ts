@@ -77,6 +77,7 @@ export async function runFinding(
   }
   await feeding;
   const stats = await receiver.stats();
+  if (timeline.at(-1)?.t === Math.round((Date.now() - started) / 1000)) timeline.pop();
   timeline.push({
     t: Math.round((Date.now() - started) / 1000),
     okIds: stats.okIds,
