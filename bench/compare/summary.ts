@@ -76,5 +76,6 @@ export function summarize(results: readonly PhaseResult[]): SummaryRow[] {
 export function formatSpread(s: Spread | undefined, digits = 0, unit = ''): string {
   if (s === undefined || Number.isNaN(s.median)) return '–';
   const f = (n: number): string => n.toFixed(digits);
-  return s.min === s.max ? `${f(s.median)}${unit}` : `${f(s.median)}${unit} [${f(s.min)}–${f(s.max)}]`;
+  // Runs that differ only below the printed precision agree, as far as the reader can tell.
+  return f(s.min) === f(s.max) ? `${f(s.median)}${unit}` : `${f(s.median)}${unit} [${f(s.min)}–${f(s.max)}]`;
 }
