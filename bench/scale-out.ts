@@ -1,0 +1,87 @@
+/**
+ * `npm run bench:scale`: kretry scaled out over 1, 2 and 4 engine processes (`kretry start`
+ * children, every default role) on 12 partitions, against one receiver in its own process.
+ *
+ * - Phase A, first-attempt throughput: a backlog of BENCH_SCALE_COUNT deliveries, all answered
+ *   200; deliveries/s from the first request to the last at the receiver.
+ * - Phase B, retry lateness: another backlog of which 30 % fail their first attempt once
+ *   (KRETRY_TIERS=1s,2s,4s, ±25 % jitter); due → attempt start of every retry, from the attempts
+ *   topic; requests/s over the phase; lost and duplicate deliveries at the receiver.
+ *
+ * Throughout: CPU seconds (utime + stime from /proc) of every engine, the broker's JVM, the
+ * registry, the receiver and this process; peak RSS; the whole machine's busy share; broker
+ * connections per engine; dispatcher transactions (commit markers on ingest-dedupe).
+ *
+ * BENCH_SCALE_COUNT (30000), BENCH_SCALE_PROCESSES (1,2,4), BENCH_SCALE_PARTITIONS (12);
+ * `--json` prints the raw results instead of the tables. Progress goes to stderr.
+ */
+// First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
+import '../src/kafka/kafkajs-read-committed.js';
+import { processEnv } from '../src/config/env.js';
+import { stackOptionsFrom } from '../src/config/stack-options.js';
+import { createKafka } from '../src/kafka/kafka-client.js';
+import { createLogger } from '../src/observability/logger.js';
+import { kafkaProcess } from '../src/stack/kafka-node.js';
+import { stackLayout } from '../src/stack/layout.js';
+import { runningPid } from '../src/stack/processes.js';
+import { registryProcess } from '../src/stack/registry-node.js';
+import { stackUp } from '../src/stack/stack.js';
+import { startScaleReceiver } from './scale/receiver-process.js';
+import { renderTables } from './scale/report.js';
+import { runFleet, type FleetResult } from './scale/run-fleet.js';
+import { benchSetting, log } from './support.js';
+
+const COUNT = Number(benchSetting('BENCH_SCALE_COUNT', '30000'));
+const PARTITIONS = Number(benchSetting('BENCH_SCALE_PARTITIONS', '12'));
+const PROCESSES = benchSetting('BENCH_SCALE_PROCESSES', '1,2,4').split(',').map(Number);
+const TIERS = '1s,2s,4s';
+const json = process.argv.includes('--json');
+
+for (const n of [COUNT, PARTITIONS, ...PROCESSES])
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench:scale: ${n} is not a positive integer`);
+
+const env = processEnv();
+let bootstrap = env['KRETRY_BROKERS'];
+let registryUrl = env['KRETRY_SCHEMA_REGISTRY_URL'];
+const others = new Map<string, number>();
+if (bootstrap === undefined || registryUrl === undefined) {
+  // The local stack: its pid files say which processes are the broker and the registry.
+  const options = stackOptionsFrom(env);
+  const stack = await stackUp(options, log);
+  bootstrap = stack.bootstrap;
+  registryUrl = stack.registryUrl;
+  const layout = stackLayout(options);
+  const brokerPid = runningPid(kafkaProcess(layout));
+  const registryPid = runningPid(registryProcess(layout));
+  if (brokerPid !== undefined) others.set('broker', brokerPid);
+  if (registryPid !== undefined) others.set('registry', registryPid);
+} else {
+  log('KRETRY_BROKERS is set: the broker is not ours to watch, so its CPU is not measured');
+}
+
+const kafka = createKafka(bootstrap.split(','), createLogger('error'), 'kretry-bench-scale');
+const receiver = await startScaleReceiver();
+const results: FleetResult[] = [];
+try {
+  for (const processes of PROCESSES) {
+    results.push(
+      await runFleet(processes, kafka, receiver, {
+        bootstrap,
+        registryUrl,
+        partitions: PARTITIONS,
+        tiers: TIERS,
+        count: COUNT,
+        others,
+        log,
+      }),
+    );
+  }
+} finally {
+  await receiver.stop();
+}
+
+if (json)
+  process.stdout.write(
+    `${JSON.stringify({ count: COUNT, partitions: PARTITIONS, tiers: TIERS, results }, null, 2)}\n`,
+  );
+else process.stdout.write(renderTables(results));
