@@ -1,15 +1,10 @@
 import Table from 'cli-table3';
 import type { FleetResult, PhaseResult } from './run-fleet.js';
 
-/** CPU seconds of the engines together, and of one other watched process. */
-function engineCpu(phase: PhaseResult): number {
-  return Object.entries(phase.usage.cpuSeconds)
-    .filter(([name]) => name.startsWith('engine-'))
-    .reduce((sum, [, s]) => sum + s, 0);
-}
-
-function cpuOf(phase: PhaseResult, name: string): number | undefined {
-  return phase.usage.cpuSeconds[name];
+/** CPU seconds of every process whose watched name starts with `prefix`. */
+function cpu(phase: PhaseResult, prefix: string): number | undefined {
+  const matching = Object.entries(phase.usage.cpuSeconds).filter(([name]) => name.startsWith(prefix));
+  return matching.length === 0 ? undefined : matching.reduce((sum, [, s]) => sum + s, 0);
 }
 
 function maxEngineRss(phase: PhaseResult): number {
@@ -22,95 +17,86 @@ function maxEngineRss(phase: PhaseResult): number {
 }
 
 const fixed = (n: number | undefined, digits: number): string =>
-  n === undefined ? 'n/a' : n.toFixed(digits);
-const perUnit = (cpu: number | undefined, units: number): string =>
-  cpu === undefined || units === 0 ? 'n/a' : ((cpu * 1000) / units).toFixed(3);
+  n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(digits);
+const cores = (phase: PhaseResult, prefix: string): string =>
+  fixed((cpu(phase, prefix) ?? NaN) / phase.usage.seconds, 2);
+const msPer = (phase: PhaseResult, prefix: string, units: number): string =>
+  fixed(((cpu(phase, prefix) ?? NaN) * 1000) / units, 3);
 
-/** The phase A and phase B tables, one row per fleet size. */
+type Row = readonly [label: string, cell: (r: FleetResult) => string];
+
+const COMMON_CPU: (pick: (r: FleetResult) => PhaseResult) => Row[] = (pick) => [
+  ['engines CPU, cores', (r) => cores(pick(r), 'engine-')],
+  ['broker CPU, cores', (r) => cores(pick(r), 'broker')],
+  ['registry CPU, cores', (r) => cores(pick(r), 'registry')],
+  ['receiver CPU, cores', (r) => cores(pick(r), 'receiver')],
+  ['benchmark (producer) CPU, cores', (r) => cores(pick(r), 'bench')],
+  ['machine busy (all processes, 2 cores)', (r) => `${(pick(r).usage.machineBusy * 100).toFixed(0)} %`],
+  ['peak RSS per engine, MiB', (r) => String(maxEngineRss(pick(r)))],
+];
+
+const PHASE_A: Row[] = [
+  ['deliveries/s', (r) => r.a.requestsPerSecond.toFixed(0)],
+  ['deliveries/s per process', (r) => (r.a.requestsPerSecond / r.processes).toFixed(0)],
+  ['first → last request, s', (r) => r.a.seconds.toFixed(1)],
+  ...COMMON_CPU((r) => r.a),
+  ['engine CPU ms per delivery', (r) => msPer(r.a, 'engine-', r.a.deliveries)],
+  ['broker CPU ms per delivery', (r) => msPer(r.a, 'broker', r.a.deliveries)],
+  ['dispatcher transactions/s', (r) => (r.a.dispatcherTransactions / r.a.seconds).toFixed(0)],
+  [
+    'deliveries per transaction',
+    (r) => (r.a.deliveries / Math.max(1, r.a.dispatcherTransactions)).toFixed(1),
+  ],
+  [
+    'attempts-topic markers per transaction',
+    (r) => (r.a.attemptsMarkers / Math.max(1, r.a.dispatcherTransactions)).toFixed(2),
+  ],
+  ['lost / duplicates', (r) => `${r.a.lost} / ${r.a.duplicates}`],
+];
+
+const PHASE_B: Row[] = [
+  ['requests/s (first attempts + retries)', (r) => r.b.requestsPerSecond.toFixed(0)],
+  ['first → last request, s', (r) => r.b.seconds.toFixed(1)],
+  ...Object.entries({
+    count: 'retries',
+    p50: 'lateness p50, ms',
+    p99: 'lateness p99, ms',
+    max: 'lateness max, ms',
+  }).map(([key, label]): Row => [
+    label,
+    (r) =>
+      Object.entries(r.b.lateness)
+        .map(([tier, p]) => `${tier}: ${p[key as 'count' | 'p50' | 'p99' | 'max']}`)
+        .join(', ') || 'n/a',
+  ]),
+  ['lost / duplicates', (r) => `${r.b.lost} / ${r.b.duplicates}`],
+  ...COMMON_CPU((r) => r.b),
+  ['engine CPU ms per request', (r) => msPer(r.b, 'engine-', r.b.requests)],
+  ['broker CPU ms per request', (r) => msPer(r.b, 'broker', r.b.requests)],
+];
+
+const SETUP: Row[] = [
+  ['transactional producers per process', (r) => String(r.lanesPerProcess)],
+  ['broker connections per process', (r) => r.brokerConnections.join(' / ')],
+  ['spawn → every group stable, s', (r) => r.startupSeconds.toFixed(1)],
+  ['engine crashes', (r) => String(r.engineCrashes)],
+];
+
+function table(title: string, rows: readonly Row[], results: readonly FleetResult[]): string {
+  const t = new Table({
+    head: ['', ...results.map((r) => `${r.processes} process${r.processes === 1 ? '' : 'es'}`)],
+    style: { head: [], border: [] },
+  });
+  for (const [label, cell] of rows) t.push([label, ...results.map(cell)]);
+  return `${title}\n${t.toString()}\n`;
+}
+
+/** Phase A, phase B and the fleet's setup, one column per fleet size. */
 export function renderTables(results: readonly FleetResult[]): string {
-  const a = new Table({
-    head: [
-      'processes',
-      'deliveries/s',
-      'per process',
-      'engines cores',
-      'broker cores',
-      'machine busy',
-      'engine CPU ms/delivery',
-      'broker CPU ms/delivery',
-      'peak RSS/engine MiB',
-      'dispatcher txn/s',
-      'deliveries/txn',
-      'attempts markers/txn',
-      'broker conns/engine',
-    ],
-  });
-  for (const r of results) {
-    const p = r.a;
-    const secs = p.usage.seconds;
-    a.push([
-      String(r.processes),
-      p.requestsPerSecond.toFixed(0),
-      (p.requestsPerSecond / r.processes).toFixed(0),
-      fixed(engineCpu(p) / secs, 2),
-      fixed((cpuOf(p, 'broker') ?? Number.NaN) / secs, 2),
-      `${(p.usage.machineBusy * 100).toFixed(0)} %`,
-      perUnit(engineCpu(p), p.deliveries),
-      perUnit(cpuOf(p, 'broker'), p.deliveries),
-      String(maxEngineRss(p)),
-      (p.dispatcherTransactions / p.seconds).toFixed(0),
-      (p.deliveries / Math.max(1, p.dispatcherTransactions)).toFixed(1),
-      (p.attemptsMarkers / Math.max(1, p.dispatcherTransactions)).toFixed(2),
-      r.brokerConnections.join(' / '),
-    ]);
-  }
-  const b = new Table({
-    head: [
-      'processes',
-      'requests/s',
-      'retries',
-      'lateness p50 ms',
-      'p99 ms',
-      'max ms',
-      'lost',
-      'duplicates',
-      'engines cores',
-      'broker cores',
-      'machine busy',
-      'engine CPU ms/request',
-      'broker CPU ms/request',
-      'peak RSS/engine MiB',
-    ],
-  });
-  for (const r of results) {
-    const p = r.b;
-    const secs = p.usage.seconds;
-    const tiers = Object.entries(p.lateness);
-    const cell = (pick: (t: { count: number; p50: number; p99: number; max: number }) => number): string =>
-      tiers.map(([name, t]) => `${name}: ${pick(t)}`).join('\n') || 'n/a';
-    b.push([
-      String(r.processes),
-      p.requestsPerSecond.toFixed(0),
-      cell((t) => t.count),
-      cell((t) => t.p50),
-      cell((t) => t.p99),
-      cell((t) => t.max),
-      String(p.lost),
-      String(p.duplicates),
-      fixed(engineCpu(p) / secs, 2),
-      fixed((cpuOf(p, 'broker') ?? Number.NaN) / secs, 2),
-      `${(p.usage.machineBusy * 100).toFixed(0)} %`,
-      perUnit(engineCpu(p), p.requests),
-      perUnit(cpuOf(p, 'broker'), p.requests),
-      String(maxEngineRss(p)),
-    ]);
-  }
-  const setup = results
-    .map(
-      (r) =>
-        `${r.processes} process(es): ${r.lanesPerProcess} transactional producers each, ` +
-        `ready in ${r.startupSeconds.toFixed(1)} s, ${r.engineCrashes} crash(es)`,
-    )
-    .join('\n');
-  return `Phase A: first-attempt throughput (all 200)\n${a.toString()}\n\nPhase B: 30 % fail once, tiers 1s,2s,4s\n${b.toString()}\n\n${setup}\n`;
+  const partitions = results[0]?.partitions ?? 0;
+  return [
+    table(`Phase A: first-attempt throughput, all 200 (${partitions} partitions)`, PHASE_A, results),
+    table('Phase B: 30 % fail their first attempt once, tiers 1s,2s,4s ±25 %', PHASE_B, results),
+    table('Fleet', SETUP, results),
+  ].join('\n');
 }
