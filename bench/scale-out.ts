@@ -12,8 +12,9 @@
  * registry, the receiver and this process; peak RSS; the whole machine's busy share; broker
  * connections per engine; dispatcher transactions (commit markers on ingest-dedupe).
  *
- * BENCH_SCALE_COUNT (30000), BENCH_SCALE_PROCESSES (1,2,4), BENCH_SCALE_PARTITIONS (12);
- * `--json` prints the raw results instead of the tables. Progress goes to stderr.
+ * BENCH_SCALE_COUNT (30000), BENCH_SCALE_PROCESSES (1,2,4), BENCH_SCALE_PARTITIONS (12),
+ * BENCH_SCALE_RUNS (1; several print the median and range of each figure), BENCH_SCALE_KEEP_TOPICS
+ * (false). `--json` prints the raw results of every run to stdout and the tables to stderr. Progress goes to stderr.
  */
 // First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
 import '../src/kafka/kafkajs-read-committed.js';
@@ -34,10 +35,11 @@ import { benchSetting, log } from './support.js';
 const COUNT = Number(benchSetting('BENCH_SCALE_COUNT', '30000'));
 const PARTITIONS = Number(benchSetting('BENCH_SCALE_PARTITIONS', '12'));
 const PROCESSES = benchSetting('BENCH_SCALE_PROCESSES', '1,2,4').split(',').map(Number);
+const RUNS = Number(benchSetting('BENCH_SCALE_RUNS', '1'));
 const TIERS = '1s,2s,4s';
 const json = process.argv.includes('--json');
 
-for (const n of [COUNT, PARTITIONS, ...PROCESSES])
+for (const n of [COUNT, PARTITIONS, RUNS, ...PROCESSES])
   if (!Number.isInteger(n) || n < 1) throw new Error(`bench:scale: ${n} is not a positive integer`);
 
 const env = processEnv();
@@ -63,25 +65,32 @@ const kafka = createKafka(bootstrap.split(','), createLogger('error'), 'kretry-b
 const receiver = await startScaleReceiver();
 const results: FleetResult[] = [];
 try {
-  for (const processes of PROCESSES) {
-    results.push(
-      await runFleet(processes, kafka, receiver, {
-        bootstrap,
-        registryUrl,
-        partitions: PARTITIONS,
-        tiers: TIERS,
-        count: COUNT,
-        others,
-        log,
-      }),
-    );
-  }
+  // Runs interleave (1, 2, 4, 1, 2, 4, …) so a burst of load from others on the machine does not
+  // land on one fleet size only.
+  for (let run = 1; run <= RUNS; run++)
+    for (const processes of PROCESSES) {
+      log(`run ${run} of ${RUNS}: ${processes} process(es)`);
+      results.push(
+        await runFleet(processes, kafka, receiver, {
+          bootstrap,
+          registryUrl,
+          partitions: PARTITIONS,
+          tiers: TIERS,
+          count: COUNT,
+          others,
+          keepTopics: benchSetting('BENCH_SCALE_KEEP_TOPICS', 'false') === 'true',
+          log,
+        }),
+      );
+    }
 } finally {
   await receiver.stop();
 }
 
-if (json)
+// With --json the raw results go to stdout and the tables to stderr, so one run gives both.
+if (json) {
   process.stdout.write(
     `${JSON.stringify({ count: COUNT, partitions: PARTITIONS, tiers: TIERS, results }, null, 2)}\n`,
   );
-else process.stdout.write(renderTables(results));
+  process.stderr.write(renderTables(results));
+} else process.stdout.write(renderTables(results));

@@ -16,87 +16,118 @@ function maxEngineRss(phase: PhaseResult): number {
   );
 }
 
-const fixed = (n: number | undefined, digits: number): string =>
-  n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(digits);
-const cores = (phase: PhaseResult, prefix: string): string =>
-  fixed((cpu(phase, prefix) ?? NaN) / phase.usage.seconds, 2);
-const msPer = (phase: PhaseResult, prefix: string, units: number): string =>
-  fixed(((cpu(phase, prefix) ?? NaN) * 1000) / units, 3);
+const cores = (phase: PhaseResult, prefix: string): number | undefined => {
+  const seconds = cpu(phase, prefix);
+  return seconds === undefined ? undefined : seconds / phase.usage.seconds;
+};
+const msPer = (phase: PhaseResult, prefix: string, units: number): number | undefined => {
+  const seconds = cpu(phase, prefix);
+  return seconds === undefined ? undefined : (seconds * 1000) / units;
+};
 
-type Row = readonly [label: string, cell: (r: FleetResult) => string];
+/** A row: its label, its figure for one run, and the digits to print. */
+type Row = readonly [label: string, figure: (r: FleetResult) => number | undefined, digits: number];
 
-const COMMON_CPU: (pick: (r: FleetResult) => PhaseResult) => Row[] = (pick) => [
-  ['engines CPU, cores', (r) => cores(pick(r), 'engine-')],
-  ['broker CPU, cores', (r) => cores(pick(r), 'broker')],
-  ['registry CPU, cores', (r) => cores(pick(r), 'registry')],
-  ['receiver CPU, cores', (r) => cores(pick(r), 'receiver')],
-  ['benchmark (producer) CPU, cores', (r) => cores(pick(r), 'bench')],
-  ['machine busy (all processes, 2 cores)', (r) => `${(pick(r).usage.machineBusy * 100).toFixed(0)} %`],
-  ['peak RSS per engine, MiB', (r) => String(maxEngineRss(pick(r)))],
+const cpuRows = (pick: (r: FleetResult) => PhaseResult, unit: string): Row[] => [
+  ['engines CPU, cores', (r) => cores(pick(r), 'engine-'), 2],
+  ['broker CPU, cores', (r) => cores(pick(r), 'broker'), 2],
+  ['registry CPU, cores', (r) => cores(pick(r), 'registry'), 2],
+  ['receiver CPU, cores', (r) => cores(pick(r), 'receiver'), 2],
+  ['benchmark (producer) CPU, cores', (r) => cores(pick(r), 'bench'), 2],
+  ['machine busy, % of 2 cores (every process)', (r) => pick(r).usage.machineBusy * 100, 0],
+  [`engine CPU ms per ${unit}`, (r) => msPer(pick(r), 'engine-', unitsOf(pick(r), unit)), 3],
+  [`broker CPU ms per ${unit}`, (r) => msPer(pick(r), 'broker', unitsOf(pick(r), unit)), 3],
+  ['peak RSS per engine (largest), MiB', (r) => maxEngineRss(pick(r)), 0],
 ];
+
+const unitsOf = (phase: PhaseResult, unit: string): number =>
+  unit === 'delivery' ? phase.deliveries : phase.requests;
 
 const PHASE_A: Row[] = [
-  ['deliveries/s', (r) => r.a.requestsPerSecond.toFixed(0)],
-  ['deliveries/s per process', (r) => (r.a.requestsPerSecond / r.processes).toFixed(0)],
-  ['first → last request, s', (r) => r.a.seconds.toFixed(1)],
-  ...COMMON_CPU((r) => r.a),
-  ['engine CPU ms per delivery', (r) => msPer(r.a, 'engine-', r.a.deliveries)],
-  ['broker CPU ms per delivery', (r) => msPer(r.a, 'broker', r.a.deliveries)],
-  ['dispatcher transactions/s', (r) => (r.a.dispatcherTransactions / r.a.seconds).toFixed(0)],
+  ['deliveries/s', (r) => r.a.requestsPerSecond, 0],
+  ['deliveries/s per process', (r) => r.a.requestsPerSecond / r.processes, 0],
+  ['first → last request, s', (r) => r.a.seconds, 1],
+  ...cpuRows((r) => r.a, 'delivery'),
+  ['dispatcher transactions/s', (r) => r.a.dispatcherTransactions / r.a.seconds, 1],
   [
-    'deliveries per transaction',
-    (r) => (r.a.deliveries / Math.max(1, r.a.dispatcherTransactions)).toFixed(1),
+    'deliveries per dispatcher transaction',
+    (r) => r.a.deliveries / Math.max(1, r.a.dispatcherTransactions),
+    1,
   ],
+  ['lanes reopened during the phase', (r) => r.a.reopens, 0],
+  ['lost', (r) => r.a.lost, 0],
+  ['duplicates', (r) => r.a.duplicates, 0],
+];
+
+function latenessRows(results: readonly FleetResult[]): Row[] {
+  const tiers = [...new Set(results.flatMap((r) => Object.keys(r.b.lateness)))];
+  return tiers.flatMap((tier): Row[] => [
+    [`${tier}: retries`, (r) => r.b.lateness[tier]?.count, 0],
+    [`${tier}: lateness p50, ms`, (r) => r.b.lateness[tier]?.p50, 0],
+    [`${tier}: lateness p99, ms`, (r) => r.b.lateness[tier]?.p99, 0],
+    [`${tier}: lateness max, ms`, (r) => r.b.lateness[tier]?.max, 0],
+  ]);
+}
+
+const phaseB = (results: readonly FleetResult[]): Row[] => [
+  ['requests/s (first attempts + retries)', (r) => r.b.requestsPerSecond, 0],
+  ['first → last request, s', (r) => r.b.seconds, 1],
+  ...latenessRows(results),
+  ['lost', (r) => r.b.lost, 0],
+  ['duplicates', (r) => r.b.duplicates, 0],
+  ...cpuRows((r) => r.b, 'request'),
+  ['dispatcher transactions/s', (r) => r.b.dispatcherTransactions / r.b.seconds, 1],
+  ['tier-worker transactions/s', (r) => r.b.tierTransactions / r.b.seconds, 1],
   [
-    'attempts-topic markers per transaction',
-    (r) => (r.a.attemptsMarkers / Math.max(1, r.a.dispatcherTransactions)).toFixed(2),
+    'retries per tier-worker transaction',
+    (r) => (r.b.requests - r.b.deliveries) / Math.max(1, r.b.tierTransactions),
+    1,
   ],
-  ['lost / duplicates', (r) => `${r.a.lost} / ${r.a.duplicates}`],
+  ['lanes reopened during the phase', (r) => r.b.reopens, 0],
 ];
 
-const PHASE_B: Row[] = [
-  ['requests/s (first attempts + retries)', (r) => r.b.requestsPerSecond.toFixed(0)],
-  ['first → last request, s', (r) => r.b.seconds.toFixed(1)],
-  ...Object.entries({
-    count: 'retries',
-    p50: 'lateness p50, ms',
-    p99: 'lateness p99, ms',
-    max: 'lateness max, ms',
-  }).map(([key, label]): Row => [
-    label,
-    (r) =>
-      Object.entries(r.b.lateness)
-        .map(([tier, p]) => `${tier}: ${p[key as 'count' | 'p50' | 'p99' | 'max']}`)
-        .join(', ') || 'n/a',
-  ]),
-  ['lost / duplicates', (r) => `${r.b.lost} / ${r.b.duplicates}`],
-  ...COMMON_CPU((r) => r.b),
-  ['engine CPU ms per request', (r) => msPer(r.b, 'engine-', r.b.requests)],
-  ['broker CPU ms per request', (r) => msPer(r.b, 'broker', r.b.requests)],
+const FLEET: Row[] = [
+  ['transactional producers per process', (r) => r.lanesPerProcess, 0],
+  ['broker connections per process (largest)', (r) => Math.max(...r.brokerConnections), 0],
+  ['spawn → every lane open, s', (r) => r.startupSeconds, 1],
+  ['engine crashes', (r) => r.engineCrashes, 0],
 ];
 
-const SETUP: Row[] = [
-  ['transactional producers per process', (r) => String(r.lanesPerProcess)],
-  ['broker connections per process', (r) => r.brokerConnections.join(' / ')],
-  ['spawn → every group stable, s', (r) => r.startupSeconds.toFixed(1)],
-  ['engine crashes', (r) => String(r.engineCrashes)],
-];
+/** The median of the runs, with their range when there are several. */
+function cell(values: readonly (number | undefined)[], digits: number): string {
+  const known = values
+    .filter((v): v is number => v !== undefined && Number.isFinite(v))
+    .sort((x, y) => x - y);
+  if (known.length === 0) return 'n/a';
+  const median = known[Math.floor((known.length - 1) / 2)] ?? 0;
+  if (known.length === 1) return median.toFixed(digits);
+  return `${median.toFixed(digits)} (${(known[0] ?? 0).toFixed(digits)}–${(known.at(-1) ?? 0).toFixed(digits)})`;
+}
 
-function table(title: string, rows: readonly Row[], results: readonly FleetResult[]): string {
+function table(title: string, rows: readonly Row[], bySize: ReadonlyMap<number, FleetResult[]>): string {
   const t = new Table({
-    head: ['', ...results.map((r) => `${r.processes} process${r.processes === 1 ? '' : 'es'}`)],
+    head: ['', ...[...bySize.keys()].map((n) => `${n} process${n === 1 ? '' : 'es'}`)],
     style: { head: [], border: [] },
   });
-  for (const [label, cell] of rows) t.push([label, ...results.map(cell)]);
+  for (const [label, figure, digits] of rows)
+    t.push([label, ...[...bySize.values()].map((runs) => cell(runs.map(figure), digits))]);
   return `${title}\n${t.toString()}\n`;
 }
 
-/** Phase A, phase B and the fleet's setup, one column per fleet size. */
+/** Phase A, phase B and the fleet, one column per fleet size: the median of the runs (min–max). */
 export function renderTables(results: readonly FleetResult[]): string {
+  const bySize = new Map<number, FleetResult[]>();
+  for (const r of results) bySize.set(r.processes, [...(bySize.get(r.processes) ?? []), r]);
   const partitions = results[0]?.partitions ?? 0;
+  const runs = Math.max(...[...bySize.values()].map((list) => list.length));
+  const note = runs > 1 ? `; median of ${runs} runs (min–max)` : '';
   return [
-    table(`Phase A: first-attempt throughput, all 200 (${partitions} partitions)`, PHASE_A, results),
-    table('Phase B: 30 % fail their first attempt once, tiers 1s,2s,4s ±25 %', PHASE_B, results),
-    table('Fleet', SETUP, results),
+    table(`Phase A: first-attempt throughput, all 200 (${partitions} partitions${note})`, PHASE_A, bySize),
+    table(
+      `Phase B: 30 % fail their first attempt once, tiers 1s,2s,4s ±25 %${note}`,
+      phaseB(results),
+      bySize,
+    ),
+    table('Fleet', FLEET, bySize),
   ].join('\n');
 }

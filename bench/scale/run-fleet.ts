@@ -10,6 +10,7 @@ import { registerCodecs, type Codecs } from '../../src/kafka/codecs.js';
 import { createTopics } from '../../src/kafka/create-topics.js';
 import { topicSpecs, topology, type Topology } from '../../src/kafka/topology.js';
 import { createRegistryClient } from '../../src/kafka/value-codec.js';
+import { fleetLaneCounts } from './engine-metrics.js';
 import { committedToEnd, endOffsetSum, groupsSpread, pollUntil } from './offsets.js';
 import { connectionsTo, ProcSampler, type Usage } from './proc-sampler.js';
 import type { ScaleReceiver } from './receiver-process.js';
@@ -23,6 +24,8 @@ export interface ScaleSettings {
   readonly count: number;
   /** Other processes to account CPU to (broker, registry): name → pid. */
   readonly others: ReadonlyMap<string, number>;
+  /** Leave the topics for inspection (BENCH_SCALE_KEEP_TOPICS=true). */
+  readonly keepTopics: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -42,8 +45,14 @@ export interface PhaseResult {
   readonly usage: Usage;
   /** Dispatcher transactions in the phase: commit markers on ingest-dedupe (records excluded). */
   readonly dispatcherTransactions: number;
-  /** Commit markers the phase left on the attempts topic: one per transaction per partition touched. */
-  readonly attemptsMarkers: number;
+  /**
+   * Tier-worker transactions in the phase: commit markers on attempts minus the dispatcher's. Each
+   * transaction of either role writes attempts records to one partition only, since attempts, ingest
+   * and the tier topics share key (endpoint id), partitioner and partition count.
+   */
+  readonly tierTransactions: number;
+  /** Lanes reopened during the phase (after a failed commit): 0 for clean transaction counts. */
+  readonly reopens: number;
   /** Retry lateness (due → attempt start) per tier, ms, from the attempts topic. */
   readonly lateness: Readonly<Record<string, Percentiles>>;
 }
@@ -58,7 +67,7 @@ export interface Percentiles {
 export interface FleetResult {
   readonly processes: number;
   readonly partitions: number;
-  /** Spawn to every group Stable with every process in it. */
+  /** Spawn to every group Stable with every process in it and every lane open. */
   readonly startupSeconds: number;
   /** Transactional producers each process holds: one per owned partition per consumer group. */
   readonly lanesPerProcess: number;
@@ -79,6 +88,8 @@ interface Deployment {
   readonly sampler: ProcSampler;
   readonly settings: ScaleSettings;
   readonly fleet: Fleet;
+  /** The engines' API ports, by slot. */
+  readonly ports: () => number[];
 }
 
 /**
@@ -124,8 +135,15 @@ export async function runFleet(
     const groups = [names.dispatcherGroup, names.projectionGroup, ...names.tiers.map((t) => t.group)];
     if (!(await pollUntil(() => groupsSpread(admin, groups, processes), 180_000)))
       throw new Error(`the groups did not spread over ${processes} process(es) within 180 s`);
+    // A stable group has assigned its partitions; each lane still fences, restores and seeks
+    // before it consumes. Wait for every lane, so no open lands inside a phase's counts.
+    const lanes = settings.partitions * (2 + names.tiers.length);
+    const ports = (): number[] =>
+      Array.from({ length: processes }, (_, slot) => fleet.process(slot)?.apiPort ?? 0);
+    if (!(await pollUntil(async () => (await fleetLaneCounts(ports())).live === lanes, 180_000)))
+      throw new Error(`not all ${lanes} lanes opened within 180 s`);
     const startupSeconds = (Date.now() - spawned) / 1000;
-    log(`${processes} process(es): every group stable after ${startupSeconds.toFixed(1)} s`);
+    log(`${processes} process(es): every lane open after ${startupSeconds.toFixed(1)} s`);
     for (let slot = 0; slot < processes; slot++) {
       const pid = fleet.process(slot)?.pid;
       if (pid !== undefined) sampler.watch(`engine-${slot}`, pid);
@@ -134,7 +152,18 @@ export async function runFleet(
     sampler.watch('receiver', receiver.pid);
     sampler.watch('bench', process.pid);
     sampler.start(500);
-    const d: Deployment = { names, codecs, admin, producer, kafka, receiver, sampler, settings, fleet };
+    const d: Deployment = {
+      names,
+      codecs,
+      admin,
+      producer,
+      kafka,
+      receiver,
+      sampler,
+      settings,
+      fleet,
+      ports,
+    };
 
     const a = await runPhase(d, { tag: `a${runTag}`, count: settings.count, failSome: false });
     const brokerPort = Number(settings.bootstrap.split(',')[0]?.split(':').at(-1));
@@ -144,7 +173,6 @@ export async function runFleet(
       return pid === undefined ? 0 : (connections.get(pid) ?? 0);
     });
     const b = await runPhase(d, { tag: `b${runTag}`, count: settings.count, failSome: true });
-    const lanes = settings.partitions * (2 + names.tiers.length);
     return {
       processes,
       partitions: settings.partitions,
@@ -160,9 +188,10 @@ export async function runFleet(
     log(`${processes} process(es): stopping`);
     await fleet.terminateAll();
     await producer.disconnect();
-    await admin
-      .deleteTopics({ topics: topicSpecs(config).map((s) => s.name) })
-      .catch((error: unknown) => log(`deleting topics: ${String(error)}`));
+    if (!settings.keepTopics)
+      await admin
+        .deleteTopics({ topics: topicSpecs(config).map((s) => s.name) })
+        .catch((error: unknown) => log(`deleting topics: ${String(error)}`));
     await admin.disconnect();
   }
 }
@@ -173,6 +202,7 @@ async function runPhase(d: Deployment, phase: PhaseWorkload): Promise<PhaseResul
   await receiver.reset();
   const dedupeBefore = await endOffsetSum(admin, names.ingestDedupe);
   const attemptsBefore = await endOffsetSum(admin, names.attempts);
+  const reopensBefore = (await fleetLaneCounts(d.ports())).reopens;
   const from = sampler.mark();
   settings.log(`${label}: producing ${phase.count} deliveries`);
   await producePhase(d.producer, names.ingest, d.codecs.ingest, receiver.baseUrl, phase);
@@ -206,6 +236,7 @@ async function runPhase(d: Deployment, phase: PhaseWorkload): Promise<PhaseResul
   if (!committed) settings.log(`${label}: not every partition committed through its end within 60 s`);
   const dispatcherTransactions = (await endOffsetSum(admin, names.ingestDedupe)) - dedupeBefore - phase.count;
   const attemptsMarkers = (await endOffsetSum(admin, names.attempts)) - attemptsBefore - stats.requests;
+  const reopens = (await fleetLaneCounts(d.ports())).reopens - reopensBefore;
   const lateness = phase.failSome ? await retryLateness(d, phase.tag) : {};
   const seconds = (stats.lastAt - stats.firstAt) / 1000;
   return {
@@ -217,7 +248,8 @@ async function runPhase(d: Deployment, phase: PhaseWorkload): Promise<PhaseResul
     duplicates: stats.duplicates,
     usage,
     dispatcherTransactions,
-    attemptsMarkers,
+    tierTransactions: attemptsMarkers - dispatcherTransactions,
+    reopens,
     lateness,
   };
 }
