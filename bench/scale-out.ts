@@ -12,8 +12,13 @@
  * registry, the receiver and this process; peak RSS; the whole machine's busy share; broker
  * connections per engine; dispatcher transactions (commit markers on ingest-dedupe).
  *
+ * Phase C, transaction cost without HTTP: back-to-back transactions of one record and its offsets
+ * per partition, with one producer per partition (kretry today) and with one producer for all
+ * partitions (the shape a KIP-447 client allows); broker and client CPU per transaction.
+ *
  * BENCH_SCALE_COUNT (30000), BENCH_SCALE_PROCESSES (1,2,4), BENCH_SCALE_PARTITIONS (12),
- * BENCH_SCALE_RUNS (1; several print the median and range of each figure), BENCH_SCALE_KEEP_TOPICS
+ * BENCH_SCALE_RUNS (1; several print the median and range of each figure), BENCH_SCALE_TXN_SECONDS
+ * (10 per shape; 0 skips phase C), BENCH_SCALE_KEEP_TOPICS
  * (false). `--json` prints the raw results of every run to stdout and the tables to stderr. Progress goes to stderr.
  */
 // First: kafkajs's aborted-record filter must be replaced before kafkajs loads.
@@ -24,18 +29,21 @@ import { createKafka } from '../src/kafka/kafka-client.js';
 import { createLogger } from '../src/observability/logger.js';
 import { kafkaProcess } from '../src/stack/kafka-node.js';
 import { stackLayout } from '../src/stack/layout.js';
-import { runningPid } from '../src/stack/processes.js';
+import { delay, runningPid } from '../src/stack/processes.js';
 import { registryProcess } from '../src/stack/registry-node.js';
 import { stackUp } from '../src/stack/stack.js';
+import { ProcSampler } from './scale/proc-sampler.js';
 import { startScaleReceiver } from './scale/receiver-process.js';
 import { renderTables } from './scale/report.js';
 import { runFleet, type FleetResult } from './scale/run-fleet.js';
+import { measureTxnCost, type TxnShapeResult } from './scale/txn-cost.js';
 import { benchSetting, log } from './support.js';
 
 const COUNT = Number(benchSetting('BENCH_SCALE_COUNT', '30000'));
 const PARTITIONS = Number(benchSetting('BENCH_SCALE_PARTITIONS', '12'));
 const PROCESSES = benchSetting('BENCH_SCALE_PROCESSES', '1,2,4').split(',').map(Number);
 const RUNS = Number(benchSetting('BENCH_SCALE_RUNS', '1'));
+const TXN_SECONDS = Number(benchSetting('BENCH_SCALE_TXN_SECONDS', '10'));
 const TIERS = '1s,2s,4s';
 const json = process.argv.includes('--json');
 
@@ -61,6 +69,24 @@ if (bootstrap === undefined || registryUrl === undefined) {
   log('KRETRY_BROKERS is set: the broker is not ours to watch, so its CPU is not measured');
 }
 
+/**
+ * The shared broker also serves whoever else uses it; its CPU over a few seconds with none of this
+ * benchmark's load says how much of the broker figures is background.
+ */
+async function brokerBackground(seconds: number): Promise<number | undefined> {
+  const pid = others.get('broker');
+  if (pid === undefined) return undefined;
+  const sampler = new ProcSampler();
+  sampler.watch('broker', pid);
+  const from = sampler.mark();
+  await delay(seconds * 1000);
+  const usage = sampler.since(from);
+  const cpu = usage.cpuSeconds['broker'];
+  return cpu === undefined ? undefined : cpu / usage.seconds;
+}
+
+const backgroundBefore = await brokerBackground(5);
+log(`broker CPU with none of this benchmark's load: ${backgroundBefore?.toFixed(2) ?? 'n/a'} cores`);
 const kafka = createKafka(bootstrap.split(','), createLogger('error'), 'kretry-bench-scale');
 const receiver = await startScaleReceiver();
 const results: FleetResult[] = [];
@@ -86,11 +112,18 @@ try {
 } finally {
   await receiver.stop();
 }
+const backgroundAfter = await brokerBackground(5);
+log(`broker CPU with none of this benchmark's load: ${backgroundAfter?.toFixed(2) ?? 'n/a'} cores`);
+let txnCost: TxnShapeResult[] = [];
+if (TXN_SECONDS > 0) {
+  log(`transaction cost: ${PARTITIONS} partitions, ${TXN_SECONDS} s per shape`);
+  txnCost = await measureTxnCost(kafka, `scale-txn.`, PARTITIONS, TXN_SECONDS, others.get('broker'));
+}
 
 // With --json the raw results go to stdout and the tables to stderr, so one run gives both.
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ count: COUNT, partitions: PARTITIONS, tiers: TIERS, results }, null, 2)}\n`,
+    `${JSON.stringify({ count: COUNT, partitions: PARTITIONS, tiers: TIERS, brokerBackgroundCores: [backgroundBefore, backgroundAfter], results, txnCost }, null, 2)}\n`,
   );
-  process.stderr.write(renderTables(results));
-} else process.stdout.write(renderTables(results));
+  process.stderr.write(renderTables(results, txnCost, [backgroundBefore, backgroundAfter]));
+} else process.stdout.write(renderTables(results, txnCost, [backgroundBefore, backgroundAfter]));

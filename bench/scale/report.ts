@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { FleetResult, PhaseResult } from './run-fleet.js';
+import type { TxnShapeResult } from './txn-cost.js';
 
 /** CPU seconds of every process whose watched name starts with `prefix`. */
 function cpu(phase: PhaseResult, prefix: string): number | undefined {
@@ -114,8 +115,39 @@ function table(title: string, rows: readonly Row[], bySize: ReadonlyMap<number, 
   return `${title}\n${t.toString()}\n`;
 }
 
-/** Phase A, phase B and the fleet, one column per fleet size: the median of the runs (min–max). */
-export function renderTables(results: readonly FleetResult[]): string {
+function txnTable(shapes: readonly TxnShapeResult[]): string {
+  const t = new Table({
+    head: ['', ...shapes.map((s) => `${s.shape} (${s.producers} producer${s.producers === 1 ? '' : 's'})`)],
+    style: { head: [], border: [] },
+  });
+  const per = (cpu: number | undefined, n: number): string =>
+    cpu === undefined || n === 0 ? 'n/a' : ((cpu * 1000) / n).toFixed(2);
+  const rows: [string, (s: TxnShapeResult) => string][] = [
+    ['transactions/s', (s) => (s.transactions / s.seconds).toFixed(0)],
+    ['partition commits/s (records/s)', (s) => (s.records / s.seconds).toFixed(0)],
+    [
+      'ms per transaction (one producer)',
+      (s) => ((s.seconds * 1000 * s.producers) / Math.max(1, s.transactions)).toFixed(0),
+    ],
+    ['broker CPU ms per transaction', (s) => per(s.brokerCpuSeconds, s.transactions)],
+    ['broker CPU ms per partition commit', (s) => per(s.brokerCpuSeconds, s.records)],
+    ['client (kafkajs) CPU ms per partition commit', (s) => per(s.clientCpuSeconds, s.records)],
+    [
+      'broker CPU, cores',
+      (s) => (s.brokerCpuSeconds === undefined ? 'n/a' : (s.brokerCpuSeconds / s.seconds).toFixed(2)),
+    ],
+  ];
+  for (const [label, f] of rows) t.push([label, ...shapes.map(f)]);
+  return `Phase C: transaction cost without HTTP (back-to-back, one 100-byte record and its offset per partition)\n${t.toString()}\n`;
+}
+
+/** Phase A, phase B and the fleet, one column per fleet size: the median of the runs (min–max); phase C. */
+export function renderTables(
+  results: readonly FleetResult[],
+  txnCost: readonly TxnShapeResult[] = [],
+  brokerBackground: readonly (number | undefined)[] = [],
+): string {
+  const background = brokerBackground.map((c) => c?.toFixed(2) ?? 'n/a').join(' before, ');
   const bySize = new Map<number, FleetResult[]>();
   for (const r of results) bySize.set(r.processes, [...(bySize.get(r.processes) ?? []), r]);
   const partitions = results[0]?.partitions ?? 0;
@@ -129,5 +161,9 @@ export function renderTables(results: readonly FleetResult[]): string {
       bySize,
     ),
     table('Fleet', FLEET, bySize),
+    ...(txnCost.length > 0 ? [txnTable(txnCost)] : []),
+    ...(brokerBackground.length > 0
+      ? [`Broker CPU from others' load (5 s with none of this benchmark's): ${background} after, cores\n`]
+      : []),
   ].join('\n');
 }
