@@ -1,10 +1,15 @@
 import Table from 'cli-table3';
+import type { Usage } from './proc-sampler.js';
 import type { FleetResult, PhaseResult } from './run-fleet.js';
 import type { TxnShapeResult } from './txn-cost.js';
 
 /** CPU seconds of every process whose watched name starts with `prefix`. */
 function cpu(phase: PhaseResult, prefix: string): number | undefined {
-  const matching = Object.entries(phase.usage.cpuSeconds).filter(([name]) => name.startsWith(prefix));
+  return cpuOfUsage(phase.usage, prefix);
+}
+
+function cpuOfUsage(usage: Usage, prefix: string): number | undefined {
+  const matching = Object.entries(usage.cpuSeconds).filter(([name]) => name.startsWith(prefix));
   return matching.length === 0 ? undefined : matching.reduce((sum, [, s]) => sum + s, 0);
 }
 
@@ -91,6 +96,12 @@ const FLEET: Row[] = [
   ['transactional producers per process', (r) => r.lanesPerProcess, 0],
   ['broker connections per process (largest)', (r) => Math.max(...r.brokerConnections), 0],
   ['spawn → every lane open, s', (r) => r.startupSeconds, 1],
+  [
+    'idle CPU per engine (nothing to deliver), cores',
+    (r) => (cpuOfUsage(r.idle, 'engine-') ?? NaN) / r.idle.seconds / r.processes,
+    3,
+  ],
+  ['idle broker CPU, cores', (r) => (cpuOfUsage(r.idle, 'broker') ?? NaN) / r.idle.seconds, 3],
   ['engine crashes', (r) => r.engineCrashes, 0],
 ];
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { Fleet } from '../../chaos/fleet.js';
+import { delay } from '../../src/stack/processes.js';
 import { readTopic } from '../../chaos/topic-reader.js';
 import { loadConfig } from '../../src/config/load.js';
 import { registerCodecs, type Codecs } from '../../src/kafka/codecs.js';
@@ -15,6 +16,8 @@ import { committedToEnd, endOffsetSum, groupsSpread, pollUntil } from './offsets
 import { connectionsTo, ProcSampler, type Usage } from './proc-sampler.js';
 import type { ScaleReceiver } from './receiver-process.js';
 import { producePhase, type PhaseWorkload } from './workload.js';
+
+const IDLE_MS = 5_000;
 
 export interface ScaleSettings {
   readonly bootstrap: string;
@@ -74,6 +77,8 @@ export interface FleetResult {
   /** Established TCP connections from each engine to the broker, at the end of phase A. */
   readonly brokerConnections: readonly number[];
   readonly engineCrashes: number;
+  /** CPU over IDLE_MS with every lane open and nothing to deliver. */
+  readonly idle: Usage;
   readonly a: PhaseResult;
   readonly b: PhaseResult;
 }
@@ -152,6 +157,11 @@ export async function runFleet(
     sampler.watch('receiver', receiver.pid);
     sampler.watch('bench', process.pid);
     sampler.start(500);
+    // Idle: every lane open, nothing to deliver. What a process costs before its first delivery
+    // (fetch loops, heartbeats, the API's readers), and the broker's share of serving it.
+    const idleFrom = sampler.mark();
+    await delay(IDLE_MS);
+    const idle = sampler.since(idleFrom);
     const d: Deployment = {
       names,
       codecs,
@@ -180,6 +190,7 @@ export async function runFleet(
       lanesPerProcess: lanes / processes,
       brokerConnections,
       engineCrashes: fleet.counts.nonZeroExit,
+      idle,
       a,
       b,
     };
