@@ -14,7 +14,9 @@
  *
  * Phase C, transaction cost without HTTP: back-to-back transactions of one record and its offsets
  * per partition, with one producer per partition (kretry today) and with one producer for all
- * partitions (the shape a KIP-447 client allows); broker and client CPU per transaction.
+ * partitions (the shape a KIP-447 client allows); broker and client CPU per transaction. When
+ * `@confluentinc/kafka-javascript` can be found (BENCH_SCALE_CKJS_DIR, or installed with
+ * `--no-save`), phase C runs again with it, its offsets sent with the group generation (KIP-447).
  *
  * BENCH_SCALE_COUNT (30000), BENCH_SCALE_PROCESSES (1,2,4), BENCH_SCALE_PARTITIONS (12),
  * BENCH_SCALE_RUNS (1; several print the median and range of each figure), BENCH_SCALE_TXN_SECONDS
@@ -37,6 +39,7 @@ import { startScaleReceiver } from './scale/receiver-process.js';
 import { renderTables } from './scale/report.js';
 import { runFleet, type FleetResult } from './scale/run-fleet.js';
 import { measureTxnCost, type TxnShapeResult } from './scale/txn-cost.js';
+import { loadCkjs, measureTxnCostCkjs } from './scale/txn-cost-ckjs.js';
 import { benchSetting, log } from './support.js';
 
 const COUNT = Number(benchSetting('BENCH_SCALE_COUNT', '30000'));
@@ -119,11 +122,42 @@ if (TXN_SECONDS > 0) {
   log(`transaction cost: ${PARTITIONS} partitions, ${TXN_SECONDS} s per shape`);
   txnCost = await measureTxnCost(kafka, `scale-txn.`, PARTITIONS, TXN_SECONDS, others.get('broker'));
 }
+// The same with librdkafka, a KIP-447 client, when it is installed (not a kretry dependency).
+let txnCostCkjs: TxnShapeResult[] = [];
+const ckjs = TXN_SECONDS > 0 ? loadCkjs(env['BENCH_SCALE_CKJS_DIR']) : undefined;
+if (ckjs === undefined)
+  log('@confluentinc/kafka-javascript is not installed: phase C runs with kafkajs only');
+else {
+  log(
+    `transaction cost with @confluentinc/kafka-javascript: ${PARTITIONS} partitions, ${TXN_SECONDS} s per shape`,
+  );
+  txnCostCkjs = await measureTxnCostCkjs(
+    ckjs,
+    kafka,
+    bootstrap,
+    'scale-txn.',
+    PARTITIONS,
+    TXN_SECONDS,
+    others.get('broker'),
+  );
+}
 
 // With --json the raw results go to stdout and the tables to stderr, so one run gives both.
 if (json) {
   process.stdout.write(
-    `${JSON.stringify({ count: COUNT, partitions: PARTITIONS, tiers: TIERS, brokerBackgroundCores: [backgroundBefore, backgroundAfter], results, txnCost }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        count: COUNT,
+        partitions: PARTITIONS,
+        tiers: TIERS,
+        brokerBackgroundCores: [backgroundBefore, backgroundAfter],
+        txnCostCkjs,
+        results,
+        txnCost,
+      },
+      null,
+      2,
+    )}\n`,
   );
-  process.stderr.write(renderTables(results, txnCost, [backgroundBefore, backgroundAfter]));
-} else process.stdout.write(renderTables(results, txnCost, [backgroundBefore, backgroundAfter]));
+  process.stderr.write(renderTables(results, txnCost, [backgroundBefore, backgroundAfter], txnCostCkjs));
+} else process.stdout.write(renderTables(results, txnCost, [backgroundBefore, backgroundAfter], txnCostCkjs));

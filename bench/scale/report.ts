@@ -126,7 +126,7 @@ function table(title: string, rows: readonly Row[], bySize: ReadonlyMap<number, 
   return `${title}\n${t.toString()}\n`;
 }
 
-function txnTable(shapes: readonly TxnShapeResult[]): string {
+function txnTable(shapes: readonly TxnShapeResult[], client = 'kafkajs'): string {
   const t = new Table({
     head: ['', ...shapes.map((s) => `${s.shape} (${s.producers} producer${s.producers === 1 ? '' : 's'})`)],
     style: { head: [], border: [] },
@@ -142,14 +142,14 @@ function txnTable(shapes: readonly TxnShapeResult[]): string {
     ],
     ['broker CPU ms per transaction', (s) => per(s.brokerCpuSeconds, s.transactions)],
     ['broker CPU ms per partition commit', (s) => per(s.brokerCpuSeconds, s.records)],
-    ['client (kafkajs) CPU ms per partition commit', (s) => per(s.clientCpuSeconds, s.records)],
+    [`client (${client}) CPU ms per partition commit`, (s) => per(s.clientCpuSeconds, s.records)],
     [
       'broker CPU, cores',
       (s) => (s.brokerCpuSeconds === undefined ? 'n/a' : (s.brokerCpuSeconds / s.seconds).toFixed(2)),
     ],
   ];
   for (const [label, f] of rows) t.push([label, ...shapes.map(f)]);
-  return `Phase C: transaction cost without HTTP (back-to-back, one 100-byte record and its offset per partition)\n${t.toString()}\n`;
+  return `Phase C (${client}): transaction cost without HTTP (back-to-back, one 100-byte record and its offset per partition)\n${t.toString()}\n`;
 }
 
 /** Phase A, phase B and the fleet, one column per fleet size: the median of the runs (min–max); phase C. */
@@ -157,6 +157,7 @@ export function renderTables(
   results: readonly FleetResult[],
   txnCost: readonly TxnShapeResult[] = [],
   brokerBackground: readonly (number | undefined)[] = [],
+  txnCostCkjs: readonly TxnShapeResult[] = [],
 ): string {
   const background = brokerBackground.map((c) => c?.toFixed(2) ?? 'n/a').join(' before, ');
   const bySize = new Map<number, FleetResult[]>();
@@ -173,6 +174,7 @@ export function renderTables(
     ),
     table('Fleet', FLEET, bySize),
     ...(txnCost.length > 0 ? [txnTable(txnCost)] : []),
+    ...(txnCostCkjs.length > 0 ? [txnTable(txnCostCkjs, 'librdkafka')] : []),
     ...(brokerBackground.length > 0
       ? [`Broker CPU from others' load (5 s with none of this benchmark's): ${background} after, cores\n`]
       : []),
