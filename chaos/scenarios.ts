@@ -141,7 +141,13 @@ export const SCENARIOS: readonly Scenario[] = [
     // A burst onto few partitions: retries of deliveries produced within the same instant fall due
     // in jitter order, not offset order, so the finished offsets above the commit point fragment.
     deliveries: { full: 6000, short: 800 },
-    env: { KRETRY_TIER_LOOKAHEAD: '2000', KRETRY_CONCURRENCY: '200', KRETRY_PARTITIONS: '2' },
+    env: {
+      KRETRY_TIER_LOOKAHEAD: '2000',
+      KRETRY_CONCURRENCY: '200',
+      // Far out of order needs many requests in flight per endpoint, not the default 16.
+      KRETRY_ENDPOINT_MAX_CONCURRENCY: '200',
+      KRETRY_PARTITIONS: '2',
+    },
     latencyMs: [10, 2_000],
     produceOverMs: { full: 0, short: 0 },
     async faults() {

@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { ENDPOINT_STATES } from '../domain/health/gate.js';
 import { RECORDED_DEAD_LETTER_REASONS } from '../domain/route.js';
 import { statusPatterns } from '../config/schema.js';
+import { backoffInput, rateLimitInput } from '../config/shaping-schema.js';
 import { rulesProblem, type RetryRulesOverride } from '../domain/retry-rules.js';
 import type { ConfigChange } from '../operator/endpoint-commands.js';
 
@@ -98,6 +99,8 @@ export function configBody(engineTiersMs: readonly number[]) {
       disableOn404: z.boolean().nullable().optional(),
       retryUnsafe: z.boolean().nullable().optional(),
       retryRules: retryRulesBody.nullable().optional(),
+      backoff: backoffInput.nullable().optional(),
+      rateLimit: rateLimitInput.nullable().optional(),
     })
     .strict();
 }
@@ -115,6 +118,8 @@ export function toConfigChange(body: ConfigBody): ConfigChange {
     ...(body.disableOn404 !== undefined && { disableOn404: body.disableOn404 }),
     ...(body.retryUnsafe !== undefined && { retryUnsafe: body.retryUnsafe }),
     ...(body.retryRules !== undefined && { retryRules: body.retryRules }),
+    ...(body.backoff !== undefined && { backoff: body.backoff }),
+    ...(body.rateLimit !== undefined && { rateLimit: body.rateLimit }),
     ...(body.policy !== undefined && {
       policy:
         body.policy === null

@@ -1,4 +1,6 @@
 import { formatDuration } from '../domain/duration.js';
+import { backoffView, rateLimitView } from '../config/shaping-schema.js';
+import { backoffFromValue } from '../kafka/delivery-codec.js';
 import type { RetryRulesOverride } from '../domain/retry-rules.js';
 import { endpointState, gateView, type EndpointState } from '../domain/health/gate.js';
 import type { EndpointHealthValue } from '../kafka/health-record.js';
@@ -17,6 +19,8 @@ export function configView(config: EndpointConfigValue): Record<string, unknown>
     disableOn404: config.disableOn404,
     retryUnsafe: config.retryUnsafe ?? null,
     retryRules: rulesView(config.retryRules ?? null),
+    backoff: config.backoff == null ? null : backoffView(backoffFromValue(config.backoff)),
+    rateLimit: config.rateLimit == null ? null : rateLimitView(config.rateLimit),
     enabledAt: iso(config.enabledAt),
     circuitResetAt: iso(config.circuitResetAt),
     updatedAt: iso(config.updatedAt),

@@ -143,6 +143,8 @@ interface SetFlags extends CommonFlags {
   clearPolicy?: boolean;
   disableOn404?: 'true' | 'false' | 'default';
   retryUnsafe?: 'true' | 'false' | 'default';
+  rateLimit?: string;
+  backoff?: string;
 }
 
 /** The flags of `endpoints set` as the admin API's PUT body, validated by the same schema. */
@@ -166,6 +168,10 @@ function setAction(id: string, flags: SetFlags): Promise<void> {
       ...(flags.retryUnsafe !== undefined && {
         retryUnsafe: flags.retryUnsafe === 'default' ? null : flags.retryUnsafe === 'true',
       }),
+      ...(flags.rateLimit !== undefined && {
+        rateLimit: flags.rateLimit === 'none' ? null : flags.rateLimit,
+      }),
+      ...(flags.backoff !== undefined && { backoff: backoffFlag(flags.backoff) }),
       ...(flags.clearPolicy === true && { policy: null }),
       ...(policyGiven && {
         policy: {
@@ -186,6 +192,20 @@ function setAction(id: string, flags: SetFlags): Promise<void> {
     }
     await commands.putConfig(id, toConfigChange(parsed.data));
   });
+}
+
+/** `--backoff`: a JSON strategy, `tiers`, or `none` (follow the default, the tiers). */
+function backoffFlag(text: string): unknown {
+  if (text === 'none') return null;
+  if (text === 'tiers') return { kind: 'tiers' };
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new KretryError(
+      'KRETRY_USAGE',
+      `--backoff: "${text}" is not JSON; e.g. '{"kind":"exponential","base":"30s","multiplier":2,"max":"1h"}'`,
+    );
+  }
 }
 
 export function endpointsCommand(): Command {
@@ -253,12 +273,22 @@ Examples:
         'retry after an ambiguous failure whatever the method (PATCH too)',
       ).choices(['true', 'false', 'default']),
     )
+    .option(
+      '--rate-limit <limit>',
+      'attempts per second per kretry process, e.g. 50/s or 50/s,100 (burst); none: KRETRY_ENDPOINT_RATE_LIMIT',
+    )
+    .option(
+      '--backoff <strategy>',
+      'backoff strategy as JSON (exponential, linear, fixed, custom), tiers, or none (the tiers)',
+    )
     .option('--json', 'print compact JSON')
     .addHelpText(
       'after',
       `
 Examples:
   kretry endpoints set acme --secret env:ACME_SECRET --max-attempts 8 --max-age 2h
+  kretry endpoints set acme --rate-limit 50/s,100
+  kretry endpoints set acme --backoff '{"kind":"exponential","base":"30s","multiplier":2,"max":"1h"}'
   kretry endpoints set acme --secret whsec_bmV3 --secret env:ACME_SECRET   # rotation: both sign
   kretry endpoints set acme --disable-on-404 true`,
     )

@@ -4,6 +4,7 @@ import { parseDuration } from '../domain/duration.js';
 import { parseCidr } from '../delivery/cidr.js';
 import { DEFAULT_REDACTED_HEADERS } from '../domain/redact-headers.js';
 import { DEFAULT_RETRY_RULES, STATUS_PATTERN } from '../domain/retry-rules.js';
+import { parseRateLimit } from '../domain/shaping/token-bucket.js';
 
 /** A comma-separated string (env) or a list (config file). */
 const list = z
@@ -25,6 +26,19 @@ const duration = z.union([z.string(), z.number().int().positive()]).transform((v
     return z.NEVER;
   }
   return ms;
+});
+
+/**
+ * A rate limit as text: `<per second>/s`, optionally `,<burst>` (default: one second's worth, at
+ * least 1). The admin API and CLI take the same text for an endpoint's `rateLimit`.
+ */
+export const rateLimitText = z.string().transform((value, ctx) => {
+  const limit = parseRateLimit(value);
+  if (typeof limit === 'string') {
+    ctx.addIssue({ code: 'custom', message: limit });
+    return z.NEVER;
+  }
+  return limit;
 });
 
 /**
@@ -162,6 +176,15 @@ export const configSchema = z
     replicationFactor: int(1, 10).optional(),
     /** HTTP attempts in flight per role in one process. @defaultValue 32 */
     concurrency: int(1, 10_000).default(32),
+    /**
+     * Attempts in flight to one endpoint from one role in one process, at most: the adaptive limit
+     * (429s and slow answers lower it) grows up to this. @defaultValue 16
+     */
+    endpointMaxConcurrency: int(1, 10_000).default(16),
+    /** Every endpoint's rate limit unless its own is set, e.g. `50/s` or `50/s,100` (burst 100). @defaultValue unset: none */
+    endpointRateLimit: rateLimitText.optional(),
+    /** The longest a delivery over its endpoint's rate limit waits in memory before it defers to the smallest tier. @defaultValue `1s` */
+    rateLimitMaxWait: duration.prefault('1s'),
     /** Records a tier worker buffers per partition, ordered by due time. @defaultValue 500 */
     tierLookahead: int(1, 2000).default(500),
     /** Consumer group session timeout: how soon a crashed process's partitions move. @defaultValue `30s` */
@@ -246,6 +269,9 @@ export const ENV_NAMES = {
   replicationFactor: 'KRETRY_REPLICATION_FACTOR',
   concurrency: 'KRETRY_CONCURRENCY',
   tierLookahead: 'KRETRY_TIER_LOOKAHEAD',
+  endpointMaxConcurrency: 'KRETRY_ENDPOINT_MAX_CONCURRENCY',
+  endpointRateLimit: 'KRETRY_ENDPOINT_RATE_LIMIT',
+  rateLimitMaxWait: 'KRETRY_RATE_LIMIT_MAX_WAIT',
   sessionTimeout: 'KRETRY_SESSION_TIMEOUT',
   shutdownTimeout: 'KRETRY_SHUTDOWN_TIMEOUT',
   apiPort: 'KRETRY_API_PORT',

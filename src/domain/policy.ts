@@ -1,3 +1,4 @@
+import type { BackoffStrategy } from './delivery/backoff.js';
 /**
  * The retry policy as data. Defaults follow docs/lifecycle.md: tiers 2m…60m with the last one reused,
  * at most 20 attempts, at most 10 hours from the first attempt, ±25 % jitter.
@@ -11,6 +12,8 @@ export interface RetryPolicy {
   readonly jitter: number;
   /** No retry falls due sooner than this (the retry rules' minDelayMs). @defaultValue 0 */
   readonly minDelayMs?: number;
+  /** How long each retry waits (delivery/backoff.ts). @defaultValue the tiers' own schedule */
+  readonly backoff?: BackoffStrategy;
 }
 
 export const DEFAULT_TIERS_MS: readonly number[] = [2, 4, 8, 16, 32, 60].map((minutes) => minutes * 60_000);

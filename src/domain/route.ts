@@ -1,5 +1,7 @@
 import type { Outcome } from './classify.js';
 import { jitteredDelayMs, longestTierMs, tierDelayMs, type RetryPolicy } from './policy.js';
+import { strategyDelayMs } from './delivery/backoff.js';
+import { placeWait } from './delivery/placement.js';
 
 /** Where a delivery stands after an attempt. */
 export interface DeliveryProgress {
@@ -45,6 +47,13 @@ export type RouteDecision =
       readonly attempt: number;
       readonly tierIndex: number;
       readonly dueAt: number;
+      /**
+       * The tier topic (index into the policy's tiers) when it is not the one `tierIndex` names: a
+       * rate-limited delivery waits on the smallest tier and keeps its place in the schedule.
+       */
+      readonly slot?: number;
+      /** A wait that goes on after this leg (placement.ts): due again at this time, not attempted before. */
+      readonly notBefore?: number;
     }
   | { readonly kind: 'dead-letter'; readonly reason: DeadLetterReason };
 
@@ -73,6 +82,8 @@ export function route(
         return { kind: 'dead-letter', reason: 'unsafe_to_retry' };
       if (progress.attempt >= progress.policy.maxAttempts)
         return { kind: 'dead-letter', reason: 'max_attempts' };
+      if (progress.policy.backoff !== undefined && progress.policy.backoff.kind !== 'tiers')
+        return scheduleByStrategy(progress, now, random, outcome.retryAfterMs);
       const tierIndex = progress.tierIndex + 1;
       return scheduleOn(progress, tierIndex, progress.attempt + 1, now, random, outcome.retryAfterMs);
     }
@@ -85,6 +96,85 @@ export function route(
  */
 export function skipToNextTier(progress: DeliveryProgress, now: number, random: number): RouteDecision {
   return scheduleOn(progress, progress.tierIndex + 1, progress.attempt, now, random, undefined);
+}
+
+/**
+ * A retry on a computed schedule (backoff.ts): the strategy's delay with its jitter, later when the
+ * server or the retry rules ask for more, placed on the tiers by placeWait.
+ */
+function scheduleByStrategy(
+  progress: DeliveryProgress,
+  now: number,
+  random: number,
+  retryAfterMs: number | undefined,
+): RouteDecision {
+  const { policy } = progress;
+  const strategy = policy.backoff;
+  if (strategy === undefined || strategy.kind === 'tiers') throw new Error('invariant: a computed strategy');
+  const delay = jitteredDelayMs(
+    strategyDelayMs(strategy, progress.attempt),
+    strategy.jitter ?? policy.jitter,
+    random,
+  );
+  const asked = Math.max(delay, Math.min(retryAfterMs ?? 0, longestTierMs(policy)), policy.minDelayMs ?? 0);
+  if (now + asked - progress.firstAttemptAt > policy.maxAgeMs)
+    return { kind: 'dead-letter', reason: 'max_age' };
+  return placed(progress.attempt + 1, placeWait(policy, now, asked));
+}
+
+/**
+ * The next leg of a wait that outlasts one tier's band (a hop): no attempt, nothing spent; the
+ * delivery moves on towards `notBefore`.
+ */
+export function continueWait(progress: DeliveryProgress, notBefore: number, now: number): RouteDecision {
+  return placed(progress.attempt, placeWait(progress.policy, now, Math.max(0, notBefore - now)));
+}
+
+/**
+ * Over the endpoint's rate limit for longer than a worker waits in memory: the delivery waits on the
+ * tiers for the token reserved for it `waitMs` ahead (placeWait), without spending an attempt and
+ * keeping its place in the schedule (the rate limit says nothing about the endpoint's health).
+ */
+export function deferForRate(progress: DeliveryProgress, now: number, waitMs: number): RouteDecision {
+  if (now + waitMs - progress.firstAttemptAt > progress.policy.maxAgeMs)
+    return { kind: 'dead-letter', reason: 'max_age' };
+  const place = placeWait(progress.policy, now, waitMs);
+  return {
+    kind: 'schedule',
+    attempt: progress.attempt,
+    tierIndex: Math.max(progress.tierIndex, 0),
+    dueAt: place.dueAt,
+    slot: place.slot,
+    ...(place.notBefore !== null && { notBefore: place.notBefore }),
+  };
+}
+
+/**
+ * Held back by the endpoint's in-flight limit with the look-ahead full of such deliveries: the
+ * delivery waits on the smallest tier and tries again, without spending an attempt and keeping its
+ * place in the schedule.
+ */
+export function deferToSmallestTier(progress: DeliveryProgress, now: number, random: number): RouteDecision {
+  const { policy } = progress;
+  const dueAt = now + jitteredDelayMs(tierDelayMs(policy, 0), policy.jitter, random);
+  if (dueAt - progress.firstAttemptAt > policy.maxAgeMs) return { kind: 'dead-letter', reason: 'max_age' };
+  return {
+    kind: 'schedule',
+    attempt: progress.attempt,
+    tierIndex: Math.max(progress.tierIndex, 0),
+    dueAt,
+    slot: 0,
+  };
+}
+
+function placed(attempt: number, place: ReturnType<typeof placeWait>): RouteDecision {
+  return {
+    kind: 'schedule',
+    attempt,
+    tierIndex: place.slot,
+    dueAt: place.dueAt,
+    ...(place.notBefore !== null && { notBefore: place.notBefore }),
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { HealthSnapshot } from '../domain/health/gate.js';
 import { failureRate, latencyPercentile, type EndpointHealth } from '../domain/health/endpoint-health.js';
 import type { CircuitState } from '../domain/health/circuit.js';
 
@@ -85,4 +86,9 @@ export function fromHealthValue(value: EndpointHealthValue): EndpointHealth {
         : { reason: value.disabledReason, at: value.disabledAt },
     enabledAt: value.enabledAt,
   };
+}
+
+/** The fields of a snapshot the gate reads (domain/health/gate.ts): all a worker keeps of it. */
+export function gateFields(value: EndpointHealthValue): HealthSnapshot {
+  return { circuit: value.circuit, circuitChangedAt: value.circuitChangedAt, disabledAt: value.disabledAt };
 }

@@ -33,7 +33,34 @@ export interface Taken<T> {
   readonly offset: number;
   readonly dueAt: number;
   readonly item: T;
+  /** Set while admission holds the record back (traffic shaping): its own due time and ticket. */
+  readonly held?: { readonly dueAt: number; readonly ticket: unknown } | undefined;
 }
+
+/** Released when the record's work ends, whatever happened; releasing twice is once. */
+export interface Permit {
+  release(): void;
+}
+
+/**
+ * Whether a due record may start now (PartitionWork.admit). A record held back leaves its
+ * concurrency slot and the head of the look-ahead to others: that is what keeps one endpoint's limit
+ * from holding back the other endpoints of its partition.
+ */
+export type Admit =
+  | { readonly kind: 'start'; readonly permit?: Permit | undefined }
+  /** Ask again at `at`; the record waits in the look-ahead ordered by that time. */
+  | { readonly kind: 'retry-at'; readonly at: number; readonly ticket: unknown; readonly reason: string }
+  /** Ask again when `whenFree(key)` calls back; the record waits aside. */
+  | { readonly kind: 'park'; readonly key: string; readonly ticket: unknown; readonly reason: string }
+  /** Do not wait in memory at all: process it now as `overflow` (the work defers it elsewhere). */
+  | { readonly kind: 'defer'; readonly reason: string; readonly ticket?: unknown };
+
+/** What admission said, as `process` sees it. */
+export type Admitted =
+  | { readonly kind: 'admitted'; readonly permit: Permit | undefined }
+  /** Held back, but the look-ahead cannot hold more records back: the work must not wait for it. */
+  | { readonly kind: 'overflow'; readonly reason: string; readonly ticket: unknown };
 
 export interface Finished<T> {
   readonly offset: number;
@@ -57,6 +84,10 @@ export class Lane<T, S> {
   ledger: OffsetLedger | undefined;
   workState: S | undefined;
   readonly queue = new DueQueue<Taken<T>>();
+  /** Records admission holds back until their key frees (Admit 'park'), by key. */
+  readonly parked = new Map<string, Taken<T>[]>();
+  /** Records admission holds back, parked or waiting in `queue` for their retry time. */
+  held = 0;
   readonly pending = new Map<number, Finished<T>>();
   inFlight = 0;
   committing = false;
@@ -96,7 +127,7 @@ export class Lane<T, S> {
   /** Forgets everything the current epoch buffered or finished; Kafka still has all of it. */
   reset(): void {
     this.clearTimers();
-    this.queue.clear();
+    this.clearBuffers();
     this.pending.clear();
     this.ledger = undefined;
     this.workState = undefined;
@@ -104,6 +135,20 @@ export class Lane<T, S> {
     this.decodeBlockedUntil = 0;
     this.decodeFailures = 0;
     this.epoch++;
+  }
+
+  /** Forgets the look-ahead and what admission holds back. */
+  clearBuffers(): void {
+    this.queue.clear();
+    this.parked.clear();
+    this.held = 0;
+  }
+
+  /** Records waiting to start: in the look-ahead or parked. */
+  get waiting(): number {
+    let parked = 0;
+    for (const list of this.parked.values()) parked += list.length;
+    return this.queue.size + parked;
   }
 
   /** Nothing in flight, nothing finished waiting for a commit, no commit under way. */

@@ -10,11 +10,19 @@ import type { BrokerLimits } from './broker-limits.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { closeWithin } from './bounded-close.js';
 import { commitLane } from './lane-commit.js';
-import { Lane, type Decoded, type Finished, type Processed } from './partition-lane.js';
+import {
+  Lane,
+  type Admit,
+  type Admitted,
+  type Decoded,
+  type Finished,
+  type Processed,
+  type Taken,
+} from './partition-lane.js';
 import type { PartitionStatus } from './partition-status.js';
 import { createTransactionalProducer, fence } from './transactional-producers.js';
 
-export type { Decoded, OutputRecord, Processed } from './partition-lane.js';
+export type { Admit, Admitted, Decoded, OutputRecord, Permit, Processed } from './partition-lane.js';
 
 /** What a role does with the records of one topic; the processor does everything Kafka. */
 export interface PartitionWork<T, S> {
@@ -27,8 +35,21 @@ export interface PartitionWork<T, S> {
     message: { value: Buffer | null; key: Buffer | null; offset: string },
     partition: number,
   ): Promise<Decoded<T>>;
-  /** Does the work of one record. A throw means "not finished": it is tried again shortly. */
-  process(item: T, dueAt: number, state: S): Promise<Processed>;
+  /**
+   * Does the work of one record. A throw means "not finished": it is tried again shortly.
+   * `admitted` is what `admit` said (always `admitted` without permit when there is no `admit`).
+   */
+  process(item: T, dueAt: number, state: S, admitted: Admitted): Promise<Processed>;
+  /**
+   * Asked when a record is due and has a concurrency slot: may it start now? `ticket` is what an
+   * earlier answer for the same record carried. A record held back gives its slot back and waits
+   * aside; at most half the look-ahead is held back per partition, and past that the record is
+   * processed at once as `overflow` (the work then moves it on without waiting, so a busy endpoint
+   * cannot fill the look-ahead and stall the partition).
+   */
+  admit?(item: T, now: number, ticket: unknown): Admit;
+  /** Calls `wake` once, the next time `key` (from a `park` answer) may have room. */
+  whenFree?(key: string, wake: () => void): void;
   /** Per-partition state, built while opening, after fencing (the projection restores snapshots). */
   open?(partition: number, producer: Producer, committed: OffsetWindow): Promise<S>;
   /**
@@ -164,7 +185,7 @@ export class PartitionProcessor<T, S = undefined> {
     const { now, logger } = this.#options;
     for (const lane of this.#lanes.values()) {
       lane.clearTimers();
-      lane.queue.clear();
+      lane.clearBuffers();
       if (isLive(lane.state)) lane.move('draining');
       else if (lane.state === 'opening') this.#close(lane, 'stopping');
       this.#setFetchPaused(lane, true);
@@ -195,7 +216,7 @@ export class PartitionProcessor<T, S = undefined> {
 
   /** Records waiting in look-ahead buffers, for metrics and tests. */
   buffered(): number {
-    return [...this.#lanes.values()].reduce((sum, lane) => sum + lane.queue.size, 0);
+    return [...this.#lanes.values()].reduce((sum, lane) => sum + lane.waiting, 0);
   }
 
   #onAssignment(assigned: readonly number[]): void {
@@ -330,7 +351,7 @@ export class PartitionProcessor<T, S = undefined> {
         payload.resolveOffset(message.offset);
         continue;
       }
-      if (where === 'beyond-window' || lane.queue.size >= lookahead) break;
+      if (where === 'beyond-window' || lane.waiting >= lookahead) break;
       let decoded: Decoded<T>;
       try {
         decoded = await work.decode(message, batch.partition);
@@ -394,30 +415,87 @@ export class PartitionProcessor<T, S = undefined> {
         limit.release();
         break;
       }
+      const admitted = this.#admit(lane, taken);
+      if (admitted === undefined) {
+        limit.release();
+        continue;
+      }
       lane.inFlight++;
       this.#options.logger.debug(
         { partition: lane.partition, offset: taken.offset, epoch: lane.epoch },
         'processing',
       );
-      void this.#run(lane, lane.epoch, taken);
+      void this.#run(
+        lane,
+        lane.epoch,
+        { offset: taken.offset, dueAt: taken.held?.dueAt ?? taken.dueAt, item: taken.item },
+        admitted,
+      );
     }
     this.#setFetchPaused(lane, this.#wantsPause(lane));
+  }
+
+  /**
+   * Admission (PartitionWork.admit): what a due record with a slot may do. Undefined when it is held
+   * back: it waits in the look-ahead for its retry time, or aside until its key frees.
+   */
+  #admit(lane: Lane<T, S>, taken: Taken<T>): Admitted | undefined {
+    const { work, now } = this.#options;
+    if (work.admit === undefined) return { kind: 'admitted', permit: undefined };
+    const answer = work.admit(taken.item, now(), taken.held?.ticket);
+    if (answer.kind === 'start') {
+      if (taken.held !== undefined) lane.held--;
+      return { kind: 'admitted', permit: answer.permit };
+    }
+    const alreadyHeld = taken.held !== undefined;
+    if (answer.kind === 'defer') {
+      if (alreadyHeld) lane.held--;
+      return { kind: 'overflow', reason: answer.reason, ticket: answer.ticket ?? taken.held?.ticket };
+    }
+    if (!alreadyHeld && lane.held >= Math.floor(this.#options.lookahead / 2)) {
+      return { kind: 'overflow', reason: answer.reason, ticket: answer.ticket };
+    }
+    if (!alreadyHeld) lane.held++;
+    const held = { dueAt: taken.held?.dueAt ?? taken.dueAt, ticket: answer.ticket };
+    if (answer.kind === 'retry-at') {
+      // Never at or before now: the pump would take it again at once.
+      lane.queue.add({ offset: taken.offset, item: taken.item, dueAt: Math.max(answer.at, now() + 1), held });
+      return undefined;
+    }
+    const parked = lane.parked.get(answer.key);
+    if (parked !== undefined) {
+      parked.push({ ...taken, held });
+      return undefined;
+    }
+    lane.parked.set(answer.key, [{ ...taken, held }]);
+    const epoch = lane.epoch;
+    work.whenFree?.(answer.key, () => {
+      if (lane.epoch !== epoch) return;
+      const back = lane.parked.get(answer.key) ?? [];
+      lane.parked.delete(answer.key);
+      // Due already: they go to the front, in due order, and are asked again.
+      for (const item of back) lane.queue.add(item);
+      this.#pump(lane);
+    });
+    return undefined;
   }
 
   async #run(
     lane: Lane<T, S>,
     epoch: number,
     taken: { offset: number; dueAt: number; item: T },
+    admitted: Admitted,
   ): Promise<void> {
     let processed: Processed | undefined;
     try {
-      processed = await this.#options.work.process(taken.item, taken.dueAt, lane.workState as S);
+      processed = await this.#options.work.process(taken.item, taken.dueAt, lane.workState as S, admitted);
     } catch (error) {
       this.#options.logger.error(
         { err: error, partition: lane.partition, offset: taken.offset },
         'processing failed; will retry',
       );
     } finally {
+      if (admitted.kind === 'admitted') admitted.permit?.release();
       lane.inFlight--;
       this.#options.limit.release();
     }
@@ -486,7 +564,7 @@ export class PartitionProcessor<T, S = undefined> {
     if (!isLive(lane.state) || ledger === undefined || this.#stopping) return true;
     const { lookahead, minDelayMs, now } = this.#options;
     return shouldPause({
-      queued: lane.queue.size,
+      queued: lane.waiting,
       pending: ledger.uncommitted,
       lookahead,
       earliestDue: lane.queue.earliestDue(),

@@ -20,6 +20,25 @@ export interface DeliveryRequestValue {
    * null follows the endpoint. Always there when decoded; left out when written, avsc writes null.
    */
   readonly retryUnsafe?: boolean | null;
+  /** Always there when decoded (null for older writers); left out when written. */
+  readonly backoff?: BackoffStrategyValue | null;
+}
+
+/** schemas/DeliveryRequest.avsc BackoffStrategy: one flat record, the fields a `kind` uses set. */
+export interface BackoffStrategyValue {
+  readonly kind: string;
+  readonly baseMs: number | null;
+  readonly multiplier: number | null;
+  readonly maxMs: number | null;
+  readonly stepMs: number | null;
+  readonly delayMs: number | null;
+  readonly delaysMs: readonly number[] | null;
+  readonly jitter: number | null;
+}
+
+export interface RateLimitValue {
+  readonly perSecond: number;
+  readonly burst: number;
 }
 
 export interface AttemptSummaryValue {
@@ -41,6 +60,8 @@ export interface ScheduledAttemptValue {
   readonly history: readonly AttemptSummaryValue[];
   /** W3C traceparent of the delivery; null when nobody traced it. */
   readonly traceparent: string | null;
+  /** A wait that goes on after dueAt (a hop); null or absent when none. */
+  readonly notBefore?: number | null;
 }
 
 export interface AttemptRecordedValue {
@@ -111,6 +132,8 @@ export interface EndpointConfigValue {
   readonly updatedAt: number;
   /** The endpoint's retry rules over the engine's (null fields keep them); null in older records. */
   readonly retryRules?: RetryRulesOverride | null;
+  readonly backoff?: BackoffStrategyValue | null;
+  readonly rateLimit?: RateLimitValue | null;
 }
 
 /** A change in an endpoint's health on the `endpoint-events` topic (schemas/EndpointEvent.avsc). */

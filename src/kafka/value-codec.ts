@@ -192,3 +192,18 @@ function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
   return typeof error.status === 'number' ? error.status : undefined;
 }
+
+/**
+ * A codec that decodes through `codec` and keeps only what `project` takes: a table that needs a few
+ * fields of a large value holds just those. It writes nothing.
+ */
+export function readOnly<V, P>(codec: ValueCodec<V>, project: (value: V) => P): ValueCodec<P> {
+  return {
+    subject: codec.subject,
+    schemaId: codec.schemaId,
+    encode: () => {
+      throw new Error(`invariant: a projection of ${codec.subject} is read-only`);
+    },
+    decode: async (buffer) => project(await codec.decode(buffer)),
+  };
+}

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
 import type { DeliveryRequestValue } from '../kafka/records.js';
+import { backoffInput } from '../config/shaping-schema.js';
+import { backoffToValue } from '../kafka/delivery-codec.js';
 
 const duration = z.union([z.string(), z.number().int().positive()]).transform((value, ctx) => {
   const ms = typeof value === 'number' ? value : parseDuration(value);
@@ -40,6 +42,8 @@ export const deliveryInput = z
       .optional(),
     /** Send again after an ambiguous failure whatever the method (docs/lifecycle.md, step 4). */
     retryUnsafe: z.boolean().optional(),
+    /** This delivery's backoff strategy (exponential, linear, fixed, custom or tiers); absent: its endpoint's. */
+    backoff: backoffInput.optional(),
   })
   .strict()
   .refine((d) => d.body === undefined || d.bodyBase64 === undefined, 'give body or bodyBase64, not both');
@@ -72,6 +76,7 @@ export function toDeliveryRequest(input: z.output<typeof deliveryInput>, now: nu
             tiers: input.policy.tiers ?? null,
           },
     retryUnsafe: input.retryUnsafe ?? null,
+    backoff: input.backoff === undefined ? null : backoffToValue(input.backoff),
   };
 }
 

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { OperatorAction } from '../domain/health/endpoint-health.js';
 import type { RetryRulesOverride } from '../domain/retry-rules.js';
+import type { BackoffStrategy } from '../domain/delivery/backoff.js';
+import type { RateLimit } from '../domain/shaping/token-bucket.js';
+import { backoffToValue } from '../kafka/delivery-codec.js';
 import { KretryError } from '../errors.js';
 import type { Codecs } from '../kafka/codecs.js';
 import { PARTITIONER } from '../kafka/kafka-client.js';
@@ -17,6 +20,8 @@ export interface ConfigChange {
   readonly disableOn404?: boolean | null;
   readonly retryUnsafe?: boolean | null;
   readonly retryRules?: RetryRulesOverride | null;
+  readonly backoff?: BackoffStrategy | null;
+  readonly rateLimit?: RateLimit | null;
 }
 
 export interface EndpointCommandsDeps {
@@ -98,6 +103,13 @@ export class EndpointCommands {
       disableOn404: change.disableOn404 === undefined ? config.disableOn404 : change.disableOn404,
       retryUnsafe: change.retryUnsafe === undefined ? (config.retryUnsafe ?? null) : change.retryUnsafe,
       retryRules: change.retryRules === undefined ? (config.retryRules ?? null) : change.retryRules,
+      backoff:
+        change.backoff === undefined
+          ? (config.backoff ?? null)
+          : change.backoff === null
+            ? null
+            : backoffToValue(change.backoff),
+      rateLimit: change.rateLimit === undefined ? (config.rateLimit ?? null) : change.rateLimit,
     }));
   }
 

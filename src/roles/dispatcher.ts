@@ -3,16 +3,13 @@ import type { BrokerLimits } from '../kafka/broker-limits.js';
 import type { ConcurrencyLimit } from '../kafka/concurrency-limit.js';
 import { PartitionProcessor, type Processed } from '../kafka/partition-processor.js';
 import type { PartitionStatus } from '../kafka/partition-status.js';
-import type { DeliveryRequestValue } from '../kafka/records.js';
 import type { Logger } from '../observability/logger.js';
-import {
-  attemptAndRoute,
-  deadLetter,
-  FIRST_ATTEMPT,
-  type DeadLetterContext,
-  type StepContext,
-} from './delivery-step.js';
-import { inputDecoder, validateRequest, type Input } from './inputs.js';
+import { handleDue, type StepContext } from './delivery-step.js';
+import { deadLetter, type DeadLetterContext } from './dead-letter.js';
+import { inputDecoder, mapDecoded, validateRequest, type Input } from './inputs.js';
+import { arrived, type Delivery } from '../domain/delivery/delivery.js';
+import { requestFromValue } from '../kafka/delivery-codec.js';
+import { admitDue, whenFree } from './admission.js';
 import type { DedupeMemory } from '../domain/dedupe-memory.js';
 import { acceptedRecord, DedupeRestorer } from '../kafka/ingest-dedupe.js';
 
@@ -38,7 +35,7 @@ export interface RoleDeps {
  * is written there in the transaction that commits the record: a restart or a rebalance restores
  * exactly what was accepted, never an acceptance that rolled back.
  */
-export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryRequestValue>, DedupeMemory> {
+export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<Delivery>, DedupeMemory> {
   const { step } = deps;
   const logger = deps.logger.child({ role: 'dispatcher' });
   const restorer = new DedupeRestorer(
@@ -48,7 +45,9 @@ export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryReq
     deps.dedupeWindowMs,
     step.now,
   );
-  return new PartitionProcessor<Input<DeliveryRequestValue>, DedupeMemory>({
+  const free = whenFree(step);
+  const source = { label: 'ingest' };
+  return new PartitionProcessor<Input<Delivery>, DedupeMemory>({
     kafka: deps.kafka,
     admin: deps.admin,
     role: 'dispatcher',
@@ -63,14 +62,19 @@ export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryReq
     now: step.now,
     logger,
     work: {
-      decode: inputDecoder(step.topology.ingest, step.codecs.ingest, validateRequest, () => ({
-        dueAt: 0,
-        scheduledAt: 0,
-      })),
+      decode: mapDecoded(
+        inputDecoder(step.topology.ingest, step.codecs.ingest, validateRequest, () => ({
+          dueAt: 0,
+          scheduledAt: 0,
+        })),
+        (value, input) => arrived(requestFromValue(value), input.traceparent),
+      ),
+      admit: (input, _now, ticket) => admitDue(step, input, ticket),
+      ...(free !== undefined && { whenFree: free }),
       open: (partition, producer) => restorer.restore(partition, producer),
-      process: async (input, _dueAt, memory) => {
+      process: async (input, _dueAt, memory, admitted) => {
         if (input.kind !== 'valid') return invalidRecord(step, input);
-        const { deliveryId } = input.value;
+        const deliveryId = input.value.request.id;
         const { partition, offset } = input.position;
         const now = step.now();
         if (!input.bypassDedupe) {
@@ -90,10 +94,7 @@ export function dispatcher(deps: RoleDeps): PartitionProcessor<Input<DeliveryReq
         }
         const acceptance = { offset, at: now };
         memory.remember(deliveryId, acceptance);
-        const processed = await attemptAndRoute(step, input.value, {
-          ...FIRST_ATTEMPT,
-          traceparent: input.traceparent,
-        });
+        const processed = await handleDue(step, input.value, source, admitted);
         return {
           ...processed,
           records: [

@@ -19,7 +19,12 @@ import type { StepContext } from './delivery-step.js';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../domain/health/endpoint-health.js';
 import { CompactedTable } from '../kafka/compacted-table.js';
 import { closeWithin } from '../kafka/bounded-close.js';
-import type { EndpointHealthValue } from '../kafka/health-record.js';
+import { gateFields, type EndpointHealthValue } from '../kafka/health-record.js';
+import { readOnly } from '../kafka/value-codec.js';
+import type { HealthSnapshot } from '../domain/health/gate.js';
+import { DEFAULT_CONCURRENCY_SETTINGS } from '../domain/shaping/adaptive-concurrency.js';
+import { EndpointFlows } from './endpoint-flows.js';
+import { EndpointViews } from './endpoint-views.js';
 import type { EndpointConfigValue } from '../kafka/records.js';
 import { DlqCounter } from '../api/dlq-counter.js';
 import { EndpointCommands } from '../operator/endpoint-commands.js';
@@ -98,13 +103,24 @@ export async function startEngine(
   const gated = roles.includes('dispatcher') || roles.includes('tiers');
   const withApi = roles.includes('api');
   const tables = gated || withApi;
-  const endpointState = tables
+  // The api role serves full health snapshots; the workers keep only the gate's fields of each
+  // (a snapshot carries 24 h of minute buckets, and a worker would hold one per endpoint).
+  const endpointState = withApi
     ? new CompactedTable<EndpointHealthValue>(
         kafka,
         admin,
         names.endpointState,
         codecs.endpointState,
         logger.child({ component: 'endpoint-state' }),
+      )
+    : undefined;
+  const gateTable = gated
+    ? new CompactedTable<HealthSnapshot>(
+        kafka,
+        admin,
+        names.endpointState,
+        readOnly(codecs.endpointState, gateFields),
+        logger.child({ component: 'endpoint-gates' }),
       )
     : undefined;
   const endpoints = tables
@@ -122,7 +138,7 @@ export async function startEngine(
   // partition's transactional id when it opens, or by the broker after the transaction timeout
   // (60 s). Waiting for the tables first would wait for the timeout (the chaos suite's kill -9
   // loop stalled on exactly this, silently).
-  const tablesLoaded = Promise.all([endpointState?.start(), endpoints?.start()]);
+  const tablesLoaded = Promise.all([endpointState?.start(), gateTable?.start(), endpoints?.start()]);
   tablesLoaded.catch(() => undefined);
   const attempter = createHttpAttempter({
     attemptTimeoutMs: config.attemptTimeout,
@@ -148,23 +164,35 @@ export async function startEngine(
     },
     failingAfter: config.failingEventAfter,
   };
+  const flows = new EndpointFlows(
+    {
+      concurrency: { ...DEFAULT_CONCURRENCY_SETTINGS, max: config.endpointMaxConcurrency },
+      maxRateWaitMs: config.rateLimitMaxWait,
+    },
+    now,
+  );
+  flows.registerMetrics(metrics.registry, config.metricsTopEndpoints);
   const step: StepContext = {
-    endpointState,
-    endpoints,
-    breakerOpenForMs: config.breakerOpenFor,
+    views: new EndpointViews({
+      health: gateTable,
+      endpoints,
+      policy: {
+        tiersMs: config.tiers,
+        maxAttempts: config.maxAttempts,
+        maxAgeMs: config.maxAge,
+        jitter: config.jitter,
+      },
+      rules: engineRules(config),
+      disableOn404: config.disableOn404,
+      breakerOpenForMs: config.breakerOpenFor,
+      defaultRateLimit: config.endpointRateLimit ?? null,
+    }),
+    flows,
     // A probe whose result never reaches the gate (its commit was abandoned) is freed after this.
     probes: new ProbeTracker(config.attemptTimeout + 30_000),
     topology: names,
     codecs,
     attempter,
-    basePolicy: {
-      tiersMs: config.tiers,
-      maxAttempts: config.maxAttempts,
-      maxAgeMs: config.maxAge,
-      jitter: config.jitter,
-    },
-    classifyOptions: { disableOn404: config.disableOn404 },
-    baseRules: engineRules(config),
     now,
     random: options.random ?? Math.random,
     metrics,
@@ -262,6 +290,7 @@ export async function startEngine(
       await Promise.all([
         closing(attempter.close(), 'http agent'),
         closing(endpointState?.stop(), 'endpoint-state table'),
+        closing(gateTable?.stop(), 'endpoint gates table'),
         closing(endpoints?.stop(), 'endpoints table'),
         closing(api?.commands.stop(), 'endpoint commands'),
         closing(api?.dlq.stop(), 'dlq counter'),

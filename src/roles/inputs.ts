@@ -90,3 +90,19 @@ function headerText(headers: KafkaMessage['headers'], name: string): string | nu
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? null : first.toString();
 }
+
+/** The same decoder, its valid values mapped (wire value to domain noun); invalid records pass unchanged. */
+export function mapDecoded<T, U>(
+  decode: ReturnType<typeof inputDecoder<T>>,
+  map: (value: T, input: Extract<Input<T>, { kind: 'valid' }>) => U,
+): (
+  message: Parameters<ReturnType<typeof inputDecoder<T>>>[0],
+  partition: number,
+) => Promise<Decoded<Input<U>>> {
+  return async (message, partition) => {
+    const decoded = await decode(message, partition);
+    const { item } = decoded;
+    if (item.kind === 'invalid') return { ...decoded, item };
+    return { ...decoded, item: { ...item, value: map(item.value, item) } };
+  };
+}
