@@ -52,6 +52,11 @@ export class EngineProcess {
     }
   }
 
+  /** The child's process id (the benchmarks read its CPU and RSS from /proc). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   get running(): boolean {
     return this.#exit === undefined;
   }
