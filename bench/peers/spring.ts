@@ -6,40 +6,13 @@ import { createInterface } from 'node:readline';
 import { KretryError } from '../../src/errors.js';
 import { ensureSpringPeerJar } from './spring-build.js';
 
-/*
- * The peer contract of the comparison harness, as bench/compare/peer.ts declares it on the
- * bench-compare branch (which this branch does not contain). When both are merged, delete
- * everything down to RunningSpringPeer and import instead:
- *   import { SCENARIO_B_JITTER, SCENARIO_B_TIERS_MS, type Peer, type PeerStartOptions,
- *     type RunningPeer } from '../compare/peer.js';
- */
-export type Scenario = 'A' | 'B';
-
-export interface PeerStartOptions {
-  readonly brokers: string;
-  readonly inputTopic: string;
-  readonly receiverUrl: string;
-  readonly scenario: Scenario;
-  readonly concurrency: number;
-  readonly partitions: number;
-  /** Unique per run: prefix of the peer's consumer groups and of the topics it creates. */
-  readonly runId: string;
-  /** Retry tiers in ms; absent means {@link SCENARIO_B_TIERS_MS}. */
-  readonly tiersMs?: readonly number[];
-}
-
-export interface RunningPeer {
-  readonly pid: number;
-  stop(): Promise<void>;
-}
-
-export interface Peer {
-  readonly name: string;
-  start(o: PeerStartOptions): Promise<RunningPeer>;
-}
-
-export const SCENARIO_B_TIERS_MS: readonly number[] = [1000, 2000, 4000];
-export const SCENARIO_B_JITTER = 0.25;
+import {
+  SCENARIO_B_JITTER,
+  SCENARIO_B_TIERS_MS,
+  type Peer,
+  type PeerStartOptions,
+  type RunningPeer,
+} from '../compare/peer.js';
 
 /** What the Spring peer adds: the retry delays it drew at startup, to measure lateness against. */
 export interface RunningSpringPeer extends RunningPeer {
