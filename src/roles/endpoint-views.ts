@@ -47,14 +47,22 @@ export class EndpointViews {
     };
   }
 
-  /** The engine's rules now: the configuration's, under the run-time default an operator set. */
+  #engine: { readonly runtime: unknown; readonly rules: EngineRules } | undefined;
+
+  /**
+   * The engine's rules now: the configuration's, under the run-time default an operator set. The
+   * same object for as long as the run-time default is (decide.ts caches by it).
+   */
   engine(): EngineRules {
     const runtime = this.deps.endpoints?.get(DEFAULT_RULES_KEY)?.retryRules;
-    return {
+    if (this.#engine !== undefined && this.#engine.runtime === runtime) return this.#engine.rules;
+    const rules: EngineRules = {
       policy: this.deps.policy,
       rules: layerRules(this.deps.rules, runtime),
       disableOn404: this.deps.disableOn404,
       breakerOpenForMs: this.deps.breakerOpenForMs,
     };
+    this.#engine = { runtime, rules };
+    return rules;
   }
 }

@@ -110,6 +110,30 @@ export function resolvePolicy(
   view: EndpointView,
   engine: EngineRules,
 ): { readonly policy: RetryPolicy; readonly rules: RetryRules } | { readonly problem: string } {
+  const plain =
+    view.policy === null &&
+    view.retryRules === null &&
+    view.backoff === null &&
+    delivery.request.policy === null &&
+    delivery.request.backoff === null;
+  // Most deliveries override nothing: their policy is the engine's, the same object every time.
+  if (plain) {
+    const cached = ENGINE_ONLY.get(engine);
+    if (cached !== undefined) return cached;
+  }
+  const resolved = resolveLayers(delivery, view, engine);
+  if (plain && !('problem' in resolved)) ENGINE_ONLY.set(engine, resolved);
+  return resolved;
+}
+
+/** The resolved policy of a delivery that overrides nothing, per engine rules (EndpointViews keeps one while they hold). */
+const ENGINE_ONLY = new WeakMap<EngineRules, { readonly policy: RetryPolicy; readonly rules: RetryRules }>();
+
+function resolveLayers(
+  delivery: Delivery,
+  view: EndpointView,
+  engine: EngineRules,
+): { readonly policy: RetryPolicy; readonly rules: RetryRules } | { readonly problem: string } {
   const resolved = effectivePolicy(engine.policy, layerOverrides(view.policy, delivery.request.policy));
   if ('problem' in resolved)
     return { problem: `policy.${resolved.problem.field} ${resolved.problem.message}` };

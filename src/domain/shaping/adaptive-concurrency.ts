@@ -85,7 +85,8 @@ export function onSignal(
       return cut(state, signal, settings);
     case 'success': {
       const latencyMs = signal.endedAt - signal.startedAt;
-      const median = medianOf(state.latencies);
+      // Under the margin no latency is slow: skip sorting the window (most successes, every time).
+      const median = latencyMs < settings.latencyMarginMs ? undefined : medianOf(state.latencies);
       const slow =
         median !== undefined &&
         latencyMs > median * settings.latencyFactor &&
