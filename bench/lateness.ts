@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AttemptRecordedValue, BackoffStrategyValue } from '../src/kafka/records.js';
 import { startEngine } from '../src/roles/engine.js';
+import { backoffToValue } from '../src/kafka/delivery-codec.js';
 import { benchSetting, deployment, log, produceRequests, receiver, until } from './support.js';
 
 interface RunResult {
@@ -36,18 +37,10 @@ function strategyOf(mode: Mode, k: number): 'default' | 'custom-20s' | 'fixed-1.
   return bucket === 3 ? 'custom-20s' : bucket === 7 ? 'fixed-1.5s' : 'default';
 }
 
+/** The wire form of a strategy, through the project's own codec. */
 function backoffValue(name: ReturnType<typeof strategyOf>): BackoffStrategyValue | null {
-  const empty = {
-    baseMs: null,
-    multiplier: null,
-    maxMs: null,
-    stepMs: null,
-    delayMs: null,
-    delaysMs: null,
-    jitter: null,
-  };
-  if (name === 'custom-20s') return { ...empty, kind: 'custom', delaysMs: [20_000] };
-  if (name === 'fixed-1.5s') return { ...empty, kind: 'fixed', delayMs: 1_500 };
+  if (name === 'custom-20s') return backoffToValue({ kind: 'custom', delaysMs: [20_000], jitter: null });
+  if (name === 'fixed-1.5s') return backoffToValue({ kind: 'fixed', delayMs: 1_500, jitter: null });
   return null;
 }
 
